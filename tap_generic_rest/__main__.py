@@ -1,0 +1,5 @@
+"""``python -m tap_generic_rest``."""
+
+from tap_generic_rest.cli import main
+
+main()

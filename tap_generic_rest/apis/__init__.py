@@ -1,0 +1,1 @@
+"""Built-in API descriptions (api.yaml + JSON Schemas), shipped as package data."""

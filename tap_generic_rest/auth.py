@@ -1,0 +1,217 @@
+"""Authentication, by the description's ``client.auth.type``.
+
+Credential fields of ``client.auth`` name the tap setting that holds the value (``token:
+api_key`` reads the ``api_key`` setting); descriptions never hold secrets. ``AUTH_TYPES`` maps
+``type:`` to its class. One authenticator serves every stream of a tap, so an OAuth token is
+fetched once and reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import typing as t
+
+import requests
+from singer_sdk.authenticators import (
+    APIAuthenticatorBase,
+    APIKeyAuthenticator,
+    BasicAuthenticator,
+    BearerTokenAuthenticator,
+    OAuthAuthenticator,
+)
+from typing_extensions import override
+
+from tap_generic_rest.errors import REDACTOR, UserError
+
+Config = t.Mapping[str, t.Any]
+
+#: Seconds before expiry at which an OAuth token is renewed.
+TOKEN_RENEWAL_MARGIN = 60
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class AuthError(UserError):
+    """Credentials are missing or refused."""
+
+
+class Auth:
+    """An authentication scheme: which settings it reads and the authenticator it builds."""
+
+    type: t.ClassVar[str]
+    #: description field -> whether the setting it names is required
+    credential_fields: t.ClassVar[dict[str, bool]] = {}
+
+    def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
+        """Keep the description's ``client.auth``."""
+        self.spec = dict(spec)
+
+    def settings(self) -> dict[str, bool]:
+        """Setting name -> required, for every credential this scheme reads."""
+        return {
+            self.spec[field]: required
+            for field, required in self.credential_fields.items()
+            if self.spec.get(field)
+        }
+
+    def value(self, config: Config, field: str) -> str:
+        """The value of the setting named by ``field``."""
+        return str(config.get(self.spec.get(field, ""), "") or "")
+
+    def build(self, config: Config) -> APIAuthenticatorBase:
+        """The SDK authenticator for ``config``."""
+        return APIAuthenticatorBase()
+
+
+class NoAuth(Auth):
+    """No credentials."""
+
+    type = "none"
+
+
+class Bearer(Auth):
+    """``Authorization: Bearer <token>``."""
+
+    type = "bearer"
+    credential_fields: t.ClassVar[dict[str, bool]] = {"token": True}
+
+    @override
+    def build(self, config: Config) -> APIAuthenticatorBase:
+        return BearerTokenAuthenticator(token=self.value(config, "token"))
+
+
+class Basic(Auth):
+    """HTTP Basic; the password may be empty."""
+
+    type = "basic"
+    credential_fields: t.ClassVar[dict[str, bool]] = {"username": True, "password": False}
+
+    @override
+    def build(self, config: Config) -> APIAuthenticatorBase:
+        return BasicAuthenticator(
+            username=self.value(config, "username"), password=self.value(config, "password")
+        )
+
+
+class ApiKey(Auth):
+    """A key in a header or a query parameter (``name``, ``location``)."""
+
+    type = "api_key"
+    credential_fields: t.ClassVar[dict[str, bool]] = {"key": True}
+
+    @override
+    def build(self, config: Config) -> APIAuthenticatorBase:
+        return APIKeyAuthenticator(
+            key=self.spec.get("name", "X-API-Key"),
+            value=self.value(config, "key"),
+            location=self.spec.get("location", "header"),
+        )
+
+
+class ClientCredentialsAuthenticator(OAuthAuthenticator):
+    """OAuth2 client credentials: one token reused until 60 s before expiry, renewable on demand."""
+
+    def __init__(self, *, token_url: str, client_id: str, client_secret: str) -> None:
+        """Keep the token endpoint and client credentials."""
+        super().__init__(
+            auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
+        )
+        self._token_session = requests.Session()
+
+    @property
+    @override
+    def oauth_request_body(self) -> dict[str, t.Any]:
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+
+    @override
+    def is_token_valid(self) -> bool:
+        if self.last_refreshed is None or not getattr(self, "access_token", None):
+            return False
+        if not self.expires_in:
+            return True
+        age = (dt.datetime.now(dt.timezone.utc) - self.last_refreshed).total_seconds()
+        return age < self.expires_in - TOKEN_RENEWAL_MARGIN
+
+    def invalidate(self) -> None:
+        """Forget the token, so the next request fetches a new one."""
+        self.last_refreshed = None
+
+    @override
+    def update_access_token(self) -> None:
+        url = self.auth_endpoint
+        requested_at = dt.datetime.now(dt.timezone.utc)
+        response = self._post_with_retries(url)
+        if response.status_code != 200:  # noqa: PLR2004
+            code = _oauth_error_code(response)
+            hint = (
+                "check the client_id and client_secret settings"
+                if code == "invalid_client" or response.status_code in {401, 403}
+                else "check the token_url setting"
+            )
+            msg = (
+                f"OAuth token request to {REDACTOR.url(url)} failed: HTTP "
+                f"{response.status_code} {code or response.reason}; {hint}"
+            )
+            raise AuthError(msg)
+        try:
+            token = response.json()
+            self.access_token = str(token["access_token"])
+        except (ValueError, KeyError, TypeError):
+            msg = f"OAuth token response from {REDACTOR.url(url)} has no access_token"
+            raise AuthError(msg) from None
+        REDACTOR.add(self.access_token)
+        expires_in = token.get("expires_in")
+        self.expires_in = int(expires_in) if expires_in else None
+        self.last_refreshed = requested_at
+
+    def _post_with_retries(self, url: str, attempts: int = 4) -> requests.Response:
+        for attempt in range(attempts):
+            try:
+                response = self._token_session.post(url, data=self.oauth_request_body, timeout=60)
+            except requests.RequestException as exc:
+                if attempt == attempts - 1:
+                    msg = f"OAuth token request to {REDACTOR.url(url)} failed: {type(exc).__name__}"
+                    raise AuthError(msg) from None
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt == attempts - 1:
+                    return response
+            time.sleep(min(2**attempt, 8))
+        raise AssertionError  # pragma: no cover - the loop always returns or raises
+
+
+def _oauth_error_code(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("error", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+class ClientCredentials(Auth):
+    """OAuth2 client credentials against ``token_url`` (the ``token_url`` setting overrides it)."""
+
+    type = "oauth2_client_credentials"
+    credential_fields: t.ClassVar[dict[str, bool]] = {"client_id": True, "client_secret": True}
+
+    @override
+    def build(self, config: Config) -> APIAuthenticatorBase:
+        return ClientCredentialsAuthenticator(
+            token_url=str(config.get("token_url") or self.spec.get("token_url", "")),
+            client_id=self.value(config, "client_id"),
+            client_secret=self.value(config, "client_secret"),
+        )
+
+
+AUTH_TYPES: dict[str, type[Auth]] = {
+    cls.type: cls for cls in (NoAuth, Bearer, Basic, ApiKey, ClientCredentials)
+}
+
+
+def build_auth(spec: t.Mapping[str, t.Any] | None) -> Auth:
+    """The auth scheme of a description (none when it has no ``client.auth``)."""
+    if not spec:
+        return NoAuth({})
+    return AUTH_TYPES[spec["type"]](spec)

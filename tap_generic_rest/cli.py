@@ -1,0 +1,33 @@
+"""Console entry point: runs the tap and turns user errors into one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+
+from tap_generic_rest.errors import REDACTOR, UserError
+from tap_generic_rest.tap import TapGenericRest
+
+USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run ``tap-generic-rest`` with the Singer command line."""
+    try:
+        code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except USER_ERRORS as exc:
+        detail = "; ".join(getattr(exc, "errors", None) or []) or str(exc)
+        click.echo(f"tap-generic-rest: error: {REDACTOR.text(detail)}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Record selection: where a response holds its records (the description's ``data_selector``).
+
+A selector is a key (``data``), a dotted path (``conversation_parts.conversation_parts``), a
+JSONPath expression (``$.result.items[*]``), or ``$`` / ``[]`` / empty for the whole response. A
+list found at the path yields its items; an object yields itself.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from jsonpath_ng.exceptions import JsonPathParserError
+from jsonpath_ng.ext import parse as parse_jsonpath
+
+WHOLE_RESPONSE = ("", "$")
+
+
+class SelectorNotFound(LookupError):
+    """The selector matched nothing in a response."""
+
+
+class SelectorSyntaxError(ValueError):
+    """The selector is not a valid key path or JSONPath expression."""
+
+
+class Selector:
+    """A compiled ``data_selector``."""
+
+    __slots__ = ("_jsonpath", "_keys", "source")
+
+    def __init__(self, source: str | list[t.Any] | None) -> None:
+        """Compile a selector; raise :class:`SelectorSyntaxError` when it cannot work."""
+        text = "" if source is None or source == [] else source
+        if not isinstance(text, str):
+            msg = f"expected a key, a dotted path, a JSONPath or '$', got {source!r}"
+            raise SelectorSyntaxError(msg)
+        self.source = text
+        self._keys: tuple[str, ...] = ()
+        self._jsonpath: t.Any = None
+        if text in WHOLE_RESPONSE:
+            return
+        if text.startswith("$") or "[" in text or "*" in text:
+            try:
+                self._jsonpath = parse_jsonpath(text)
+            except (JsonPathParserError, Exception) as exc:  # jsonpath-ng raises plain Exception too
+                msg = f"{text!r} is not a valid JSONPath expression ({exc})"
+                raise SelectorSyntaxError(msg) from None
+            return
+        keys = tuple(text.split("."))
+        if any(not key for key in keys):
+            msg = f"{text!r} has an empty key; write keys separated by single dots, e.g. 'data.items'"
+            raise SelectorSyntaxError(msg)
+        self._keys = keys
+
+    def select(self, document: object, *, allow_missing: bool = False) -> list[t.Any]:
+        """The items the selector finds in ``document``.
+
+        Raises:
+            SelectorNotFound: the path is absent (unless ``allow_missing``).
+        """
+        if self._jsonpath is not None:
+            matches = [match.value for match in self._jsonpath.find(document)]
+            if not matches and not allow_missing:
+                raise SelectorNotFound(self.source)
+            return _flatten(matches[0]) if len(matches) == 1 else matches
+        node = document
+        for key in self._keys:
+            if not isinstance(node, dict) or key not in node:
+                if allow_missing:
+                    return []
+                raise SelectorNotFound(self.source)
+            node = node[key]
+        return _flatten(node)
+
+
+def _flatten(node: object) -> list[t.Any]:
+    if node is None:
+        return []
+    if isinstance(node, list):
+        return node
+    return [node]
+
+
+def dig(document: object, dotted: str) -> object:
+    """The value at a dotted path, or None where any step is missing."""
+    node = document
+    for key in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node

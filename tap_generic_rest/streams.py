@@ -1,0 +1,371 @@
+"""The stream factory: one generated singer-sdk ``RESTStream`` subclass per described resource.
+
+:class:`GenericStream` holds all behaviour (requests, retries, records, parent context,
+incremental filtering); :func:`build_stream_classes` makes one subclass per resource with its
+name, path, keys, schema, replication key and ``parent_stream_type`` as class attributes, because
+the SDK links children to parents by exact class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import typing as t
+from http import HTTPStatus
+from urllib.parse import quote
+
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+from typing_extensions import override
+
+from tap_generic_rest import __version__
+from tap_generic_rest.errors import REDACTOR, StreamError
+from tap_generic_rest.responses import MalformedResponse, response_json
+from tap_generic_rest.selectors import SelectorNotFound
+from tap_generic_rest.templating import Template, render_tree, to_datetime
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable
+
+    from singer_sdk.helpers.types import Auth, Context, RequestFunc
+    from singer_sdk.pagination import BaseAPIPaginator
+
+    from tap_generic_rest.description import Description, Resource
+    from tap_generic_rest.tap import TapGenericRest
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+HINTS = {
+    400: "the API rejected the request; check the description's params and body",
+    401: "check the credential settings ({settings})",
+    403: "the credentials ({settings}) lack access to this resource",
+    404: "check base_url and the resource's endpoint.path",
+    422: "the API rejected the request; check the description's params and body",
+    429: "the API kept rate-limiting; retry later or raise max_retries",
+}
+
+
+class ParentGone(Exception):  # noqa: N818 - a signal, not an error
+    """A child request answered 404: the parent record no longer exists."""
+
+
+class GenericStream(RESTStream[t.Any]):
+    """A stream generated from a description resource."""
+
+    resource: t.ClassVar[Resource]
+    description: t.ClassVar[Description]
+    #: union of the context keys every child of this stream takes from its records
+    child_context_fields: t.ClassVar[dict[str, str]] = {}
+    _tap: TapGenericRest
+
+    # -- requests -------------------------------------------------------------------------
+
+    @property
+    @override
+    def url_base(self) -> str:
+        return str(self.config.get("base_url") or self.description.base_url).rstrip("/")
+
+    @override
+    def get_url(self, context: Context | None) -> str:
+        path = self.resource.endpoint.path
+        encoded = {key: quote(str(value), safe="") for key, value in (context or {}).items()}
+        if isinstance(path, Template):
+            path = str(path.render({**self._template_variables(context), "stream_slice": encoded, "parent": encoded}))
+        for key, value in encoded.items():
+            path = path.replace(f"{{{key}}}", value)
+        return self.url_base + path
+
+    @property
+    @override
+    def http_headers(self) -> dict[str, str]:
+        return {
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+            **self.description.headers,
+        }
+
+    @property
+    @override
+    def user_agent(self) -> str:
+        return str(self.config.get("user_agent") or f"tap-generic-rest/{__version__}")
+
+    @property
+    @override
+    def authenticator(self) -> Auth:
+        return self._tap.authenticator
+
+    @property
+    @override
+    def timeout(self) -> int:
+        return t.cast("int", self.config.get("request_timeout", 300))
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        endpoint = self.resource.endpoint
+        variables = self._template_variables(page.stream_context)
+        request = HTTPRequest(
+            url=self.get_url(page.stream_context),
+            method=endpoint.method,
+            headers=self.http_headers,
+            params={key: value for key, value in render_tree(endpoint.params, variables).items() if value is not None},
+            data=render_tree(endpoint.json, variables),
+        )
+        endpoint.pagination.apply(request, page.next_page_token)
+        return request
+
+    @override
+    def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
+        return self.resource.endpoint.pagination.new_paginator()
+
+    def _template_variables(self, context: Context | None) -> dict[str, t.Any]:
+        return {
+            "config": self.config,
+            "stream_slice": dict(context or {}),
+            "parent": dict(context or {}),
+            "stream_interval": {
+                "start_time": self._start_point(context),
+                "end_time": self._in_key_type(self._tap.sync_started_at),
+            },
+        }
+
+    # -- responses and retries ------------------------------------------------------------
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < HTTPStatus.BAD_REQUEST:
+            return
+        if status in RETRY_STATUSES:
+            raise RetriableAPIError(self._describe_failure(response), response)
+        if status == HTTPStatus.NOT_FOUND and self.resource.parent is not None:
+            raise ParentGone(self._describe_failure(response))
+        raise StreamError(self._describe_failure(response))
+
+    def _describe_failure(self, response: requests.Response) -> str:
+        hint = HINTS.get(response.status_code, "the API answered with an error")
+        settings = ", ".join(self.description.auth.settings()) or "none"
+        body = " ".join(response.text[:300].split())
+        return (
+            f"stream {self.name}: HTTP {response.status_code} {response.reason} from "
+            f"{response.request.method} {REDACTOR.url(response.url)}: {REDACTOR.text(body)}; "
+            f"{hint.format(settings=settings)}"
+        )
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        factor = float(self.config.get("backoff_factor", 2))
+        retry = 0
+        exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
+        while True:
+            retry += 1
+            wait = _retry_after(exception)
+            exception = yield wait if wait is not None else factor * 2 ** (retry - 1)
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return int(self.config.get("max_retries", 3)) + 1
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        return value
+
+    @override
+    def backoff_handler(self, details: t.Any) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.1f s (attempt %d failed: %s)",
+            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self.name,
+            details.get("wait") or 0.0,
+            details.get("tries", 0),
+            _short(exception),
+        )
+
+    @override
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        decorated = super().request_decorator(func)
+        attempts = self.backoff_max_tries()
+
+        def request(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return decorated(prepared, context)
+            except RetriableAPIError as exc:
+                msg = f"{exc} (gave up after {attempts} attempts)"
+                raise StreamError(msg) from None
+            except (requests.RequestException, ConnectionError) as exc:
+                msg = (
+                    f"stream {self.name}: {_short(exc)} for {prepared.method} "
+                    f"{REDACTOR.url(str(prepared.url))} (gave up after {attempts} attempts); "
+                    "check base_url, the network, or raise request_timeout"
+                )
+                raise StreamError(msg) from None
+
+        return request
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        where = f"stream {self.name}: response from {REDACTOR.url(response.url)}"
+        try:
+            items = self.resource.endpoint.selector.select(
+                response_json(response), allow_missing=self.resource.allow_missing
+            )
+        except MalformedResponse as exc:
+            msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
+            raise StreamError(msg) from None
+        except SelectorNotFound:
+            document = response_json(response)
+            keys = ", ".join(map(str, document)) if isinstance(document, dict) else type(document).__name__
+            msg = (
+                f"{where}: data_selector {self.resource.endpoint.selector.source!r} matched nothing "
+                f"(the response has: {keys}); fix endpoint.data_selector"
+            )
+            raise StreamError(msg) from None
+        scalar_key = self.resource.scalar_key
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+            elif scalar_key:
+                yield {scalar_key: item}
+            else:
+                msg = (
+                    f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
+                    "object; point data_selector at a list of objects, or set records.scalar_key"
+                )
+                raise StreamError(msg)
+
+    # -- records --------------------------------------------------------------------------
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        keep = self._client_side_filter(context)
+        try:
+            for record in self.request_records(context):
+                if keep is None or keep(record):
+                    yield record
+                else:
+                    self._sync_children_only(record, context)
+        except ParentGone as exc:
+            self.logger.warning("%s; skipping parent %s", exc, dict(context or {}))
+
+    def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
+        """Children are fetched for every parent record, even one the incremental filter drops."""
+        if not self.child_streams:
+            return
+        record = self.post_process(record, context)
+        for child_context in self.generate_child_contexts(record=record, context=context):
+            self._sync_children(child_context)
+
+    @override
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        if self.resource.parent is not None and context:
+            row.update({key: context[key] for key in self.resource.parent.fields if key in context})
+        for key in self.primary_keys:
+            if row.get(key) is None:
+                msg = (
+                    f"stream {self.name}: a record has no value for primary key {key!r} "
+                    f"(record keys: {', '.join(row)}); fix primary_key in the description"
+                )
+                raise StreamError(msg)
+        return row
+
+    @override
+    def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
+        child_context = {key: record.get(field) for key, field in self.child_context_fields.items()}
+        missing = [self.child_context_fields[key] for key, value in child_context.items() if value is None]
+        if missing:
+            self.logger.warning(
+                "Stream %s: a record has no %s; its child streams are skipped for it",
+                self.name,
+                ", ".join(missing),
+            )
+            return None
+        return child_context
+
+    # -- incremental ----------------------------------------------------------------------
+
+    def _key_is_integer(self) -> bool:
+        key_schema = self.schema.get("properties", {}).get(self.replication_key or "", {})
+        types = key_schema.get("type", [])
+        return "integer" in ([types] if isinstance(types, str) else types)
+
+    def _in_key_type(self, moment: dt.datetime | None) -> object:
+        """A moment in the replication key's own type: UNIX seconds or RFC 3339."""
+        if moment is None:
+            return 0 if self._key_is_integer() else None
+        if self._key_is_integer():
+            return int(moment.timestamp())
+        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _start_point(self, context: Context | None) -> object:
+        """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
+        if not self.replication_key:
+            return None
+        bookmark = self.get_starting_replication_key_value(context)
+        if bookmark is not None:
+            return bookmark if not self._key_is_integer() else int(bookmark)
+        return self._in_key_type(to_datetime(self.config.get("start_date")))
+
+    def _client_side_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:
+        if self.resource.incremental != "client" or not self.replication_key:
+            return None
+        start = to_datetime(self._start_point(context))
+        if start is None:
+            return None
+        key = self.replication_key
+
+        def keep(record: dict[str, t.Any]) -> bool:
+            value = to_datetime(record.get(key))
+            return value is None or value >= start
+
+        return keep
+
+
+def _retry_after(exception: object) -> float | None:
+    response = getattr(exception, "response", None)
+    header = response.headers.get("Retry-After") if response is not None else None
+    if header and header.strip().isdigit():
+        return float(header.strip())
+    return None
+
+
+def _short(exception: object) -> str:
+    if isinstance(exception, RetriableAPIError) and exception.response is not None:
+        return f"HTTP {exception.response.status_code} {exception.response.reason}"
+    if isinstance(exception, requests.Timeout):
+        return "timed out"
+    if isinstance(exception, (requests.ConnectionError, ConnectionError)):
+        return "could not connect (connection refused or reset)"
+    return type(exception).__name__
+
+
+def build_stream_classes(description: Description) -> list[type[GenericStream]]:
+    """One ``GenericStream`` subclass per resource, parents before children."""
+    classes: dict[str, type[GenericStream]] = {}
+    pending = list(description.resources)
+    while pending:
+        resource = next(r for r in pending if r.parent is None or r.parent.resource in classes)
+        pending.remove(resource)
+        attributes: dict[str, t.Any] = {
+            "__module__": __name__,
+            "name": resource.name,
+            "path": resource.endpoint.path if isinstance(resource.endpoint.path, str) else "",
+            "primary_keys": list(resource.primary_key),
+            "replication_key": resource.replication_key,
+            "resource": resource,
+            "description": description,
+            "child_context_fields": {
+                key: field
+                for child in resource.children
+                for key, field in t.cast("dict[str, str]", description.resource(child).parent and description.resource(child).parent.fields).items()  # type: ignore[union-attr]
+            },
+            "is_sorted": False,
+        }
+        if resource.parent is not None:
+            attributes["parent_stream_type"] = classes[resource.parent.resource]
+            attributes["state_partitioning_keys"] = list(resource.parent.fields)
+        class_name = "".join(part.title() for part in resource.name.split("_")) + "Stream"
+        classes[resource.name] = t.cast("type[GenericStream]", type(class_name, (GenericStream,), attributes))
+    return list(classes.values())
+
+
+logging.getLogger("backoff").setLevel(logging.CRITICAL)
