@@ -133,7 +133,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             return False
         if not self.expires_in:
             return True
-        age = (dt.datetime.now(dt.timezone.utc) - self.last_refreshed).total_seconds()
+        age = (dt.datetime.now(dt.UTC) - self.last_refreshed).total_seconds()
         return age < self.expires_in - TOKEN_RENEWAL_MARGIN
 
     def invalidate(self) -> None:
@@ -143,9 +143,9 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
     @override
     def update_access_token(self) -> None:
         url = self.auth_endpoint
-        requested_at = dt.datetime.now(dt.timezone.utc)
+        requested_at = dt.datetime.now(dt.UTC)
         response = self._post_with_retries(url)
-        if response.status_code != 200:  # noqa: PLR2004
+        if response.status_code != 200:
             code = _oauth_error_code(response)
             hint = (
                 "check the client_id and client_secret settings"

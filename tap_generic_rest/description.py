@@ -220,7 +220,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         scalar_key=scalar_key,
         allow_missing=bool(records.get("allow_missing", False)),
         endpoint=Endpoint(
-            path=t.cast("str", compiled["path"]) if isinstance(compiled["path"], str) else endpoint_raw["path"],
+            path=t.cast("str", compiled["path"]),
             method=endpoint_raw.get("method", "GET"),
             params=t.cast("dict[str, t.Any]", compiled["params"] or {}),
             json=t.cast("dict[str, t.Any] | None", compiled["json"]),
@@ -250,7 +250,25 @@ def _load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> 
         fail(f"schema file {name!r} is not a valid JSON Schema: {exc.message}")
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         fail(f"schema file {name!r} must be an object schema with properties")
-    return t.cast("dict[str, t.Any]", schema)
+    return t.cast("dict[str, t.Any]", _free_form_objects(schema))
+
+
+def _free_form_objects(node: t.Any) -> t.Any:
+    """Give every object schema without ``properties`` an empty one that keeps all keys.
+
+    The SDK's record conformance needs ``properties`` on objects inside arrays.
+    """
+    if not isinstance(node, dict):
+        return node
+    node = {key: (_free_form_objects(value) if key in {"items", "additionalProperties"} else value)
+            for key, value in node.items()}
+    if isinstance(node.get("properties"), dict):
+        node["properties"] = {key: _free_form_objects(value) for key, value in node["properties"].items()}
+    types = node.get("type", [])
+    if "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
+        node["properties"] = {}
+        node.setdefault("additionalProperties", True)
+    return node
 
 
 def _check_graph(resources: list[Resource], origin: str) -> None:
@@ -312,7 +330,8 @@ def _explain(error: ValidationError) -> str:
         what = missing[0] if missing else error.message
         return f"missing required field {what!r}; add it"
     if error.validator == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        allowed = ", ".join(sorted(schema.get("properties", {})))
         extra = re.findall(r"'([^']+)'", error.message)
         return f"unknown field(s) {', '.join(repr(x) for x in extra)}; allowed: {allowed}"
     if error.validator == "type":
@@ -322,6 +341,7 @@ def _explain(error: ValidationError) -> str:
     if error.validator in {"oneOf", "anyOf"} and isinstance(value, (str, list)):
         return f"{value!r} is not a valid value here: {error.message}"
     if error.validator == "anyOf":
-        options = [sorted(option.get("required", [])) for option in t.cast("list[dict[str, t.Any]]", error.validator_value)]
+        alternatives = t.cast("list[dict[str, t.Any]]", error.validator_value)
+        options = [sorted(option.get("required", [])) for option in alternatives]
         return f"needs one of: {' or '.join(', '.join(option) for option in options)}"
     return error.message

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing_extensions import override
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from singer_sdk.exceptions import FatalAPIError
+from typing_extensions import override
 
 MASK = "****"
 
@@ -63,7 +63,7 @@ class Redactor:
     def add(self, *values: object) -> None:
         """Register secret values (empty and very short values are ignored)."""
         for value in values:
-            if isinstance(value, str) and len(value) >= 3:  # noqa: PLR2004
+            if isinstance(value, str) and len(value) >= 3:
                 self._secrets.add(value)
 
     def text(self, text: str) -> str:

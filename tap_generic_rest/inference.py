@@ -28,9 +28,10 @@ def _json_type(value: object) -> str | None:
         return "boolean"
     if isinstance(value, int):
         return "integer"
-    if isinstance(value, (float, decimal.Decimal)):
-        if isinstance(value, decimal.Decimal) and value == value.to_integral_value() and "." not in str(value) and "E" not in str(value).upper():
-            return "integer"
+    if isinstance(value, decimal.Decimal):  # JSON numbers are parsed as Decimal
+        text = str(value)
+        return "integer" if value == value.to_integral_value() and not {".", "E", "e"} & set(text) else "number"
+    if isinstance(value, float):
         return "number"
     if isinstance(value, dict):
         return "object"

@@ -77,7 +77,7 @@ class Pagination(ABC):
     def apply(self, request: HTTPRequest, token: object) -> None:  # noqa: B027
         """Put ``token`` (None on the first page) and fixed page parameters into ``request``."""
 
-    def has_more(self, document: t.Any, token: object) -> bool:  # noqa: ARG002
+    def has_more(self, document: t.Any, token: object) -> bool:
         """Whether another page follows the one in ``document``."""
         return True
 

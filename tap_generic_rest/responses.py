@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typing as t
 
-import requests
 import simplejson
+
+if t.TYPE_CHECKING:
+    import requests
 
 _CACHE_ATTRIBUTE = "_tap_generic_rest_json"
 
 
-class MalformedResponse(ValueError):
+class MalformedResponseError(ValueError):
     """A 2xx response whose body is not the JSON the description expects."""
 
 
@@ -28,6 +30,6 @@ def response_json(response: requests.Response) -> t.Any:
             f"the response is not valid JSON ({content_type}, {size} bytes, "
             f"starts with {response.content[:40]!r})"
         )
-        raise MalformedResponse(msg) from None
+        raise MalformedResponseError(msg) from None
     setattr(response, _CACHE_ATTRIBUTE, document)
     return document

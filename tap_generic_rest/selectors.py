@@ -10,12 +10,12 @@ from __future__ import annotations
 import typing as t
 
 from jsonpath_ng.exceptions import JsonPathParserError
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 WHOLE_RESPONSE = ("", "$")
 
 
-class SelectorNotFound(LookupError):
+class SelectorNotFoundError(LookupError):
     """The selector matched nothing in a response."""
 
 
@@ -56,19 +56,19 @@ class Selector:
         """The items the selector finds in ``document``.
 
         Raises:
-            SelectorNotFound: the path is absent (unless ``allow_missing``).
+            SelectorNotFoundError: the path is absent (unless ``allow_missing``).
         """
         if self._jsonpath is not None:
             matches = [match.value for match in self._jsonpath.find(document)]
             if not matches and not allow_missing:
-                raise SelectorNotFound(self.source)
+                raise SelectorNotFoundError(self.source)
             return _flatten(matches[0]) if len(matches) == 1 else matches
         node = document
         for key in self._keys:
             if not isinstance(node, dict) or key not in node:
                 if allow_missing:
                     return []
-                raise SelectorNotFound(self.source)
+                raise SelectorNotFoundError(self.source)
             node = node[key]
         return _flatten(node)
 

@@ -32,7 +32,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property("user_agent", th.StringType, description="User-Agent header (default tap-generic-rest/<version>)."),
     th.Property("request_timeout", th.NumberType, default=300, description="Seconds to wait for a response."),
-    th.Property("max_retries", th.IntegerType, default=3, description="Retries of a failed request (429, 5xx, network)."),
+    th.Property("max_retries", th.IntegerType, default=3, description="Retries of a failed request (429, 5xx)."),
     th.Property(
         "backoff_factor",
         th.NumberType,

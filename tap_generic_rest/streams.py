@@ -9,21 +9,21 @@ the SDK links children to parents by exact class.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import typing as t
 from http import HTTPStatus
 from urllib.parse import quote
 
+import backoff
 import requests
 from singer_sdk import RESTStream
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.responses import MalformedResponse, response_json
-from tap_generic_rest.selectors import SelectorNotFound
+from tap_generic_rest.responses import MalformedResponseError, response_json
+from tap_generic_rest.selectors import SelectorNotFoundError
 from tap_generic_rest.templating import Template, render_tree, to_datetime
 
 if t.TYPE_CHECKING:
@@ -36,6 +36,14 @@ if t.TYPE_CHECKING:
     from tap_generic_rest.tap import TapGenericRest
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRIABLE_ERRORS = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 HINTS = {
     400: "the API rejected the request; check the description's params and body",
     401: "check the credential settings ({settings})",
@@ -183,8 +191,15 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        decorated = super().request_decorator(func)
         attempts = self.backoff_max_tries()
+        decorated = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_ERRORS,
+            max_tries=attempts,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,  # our handler logs retries with redacted URLs; the final error says the rest
+        )(func)
 
         def request(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             try:
@@ -209,10 +224,10 @@ class GenericStream(RESTStream[t.Any]):
             items = self.resource.endpoint.selector.select(
                 response_json(response), allow_missing=self.resource.allow_missing
             )
-        except MalformedResponse as exc:
+        except MalformedResponseError as exc:
             msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
             raise StreamError(msg) from None
-        except SelectorNotFound:
+        except SelectorNotFoundError:
             document = response_json(response)
             keys = ", ".join(map(str, document)) if isinstance(document, dict) else type(document).__name__
             msg = (
@@ -294,7 +309,7 @@ class GenericStream(RESTStream[t.Any]):
             return 0 if self._key_is_integer() else None
         if self._key_is_integer():
             return int(moment.timestamp())
-        return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _start_point(self, context: Context | None) -> object:
         """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
@@ -338,6 +353,14 @@ def _short(exception: object) -> str:
     return type(exception).__name__
 
 
+def _child_context_fields(description: Description, resource: Resource) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for child in resource.children:
+        parent = description.resource(child).parent
+        fields.update(parent.fields if parent else {})
+    return fields
+
+
 def build_stream_classes(description: Description) -> list[type[GenericStream]]:
     """One ``GenericStream`` subclass per resource, parents before children."""
     classes: dict[str, type[GenericStream]] = {}
@@ -353,11 +376,7 @@ def build_stream_classes(description: Description) -> list[type[GenericStream]]:
             "replication_key": resource.replication_key,
             "resource": resource,
             "description": description,
-            "child_context_fields": {
-                key: field
-                for child in resource.children
-                for key, field in t.cast("dict[str, str]", description.resource(child).parent and description.resource(child).parent.fields).items()  # type: ignore[union-attr]
-            },
+            "child_context_fields": _child_context_fields(description, resource),
             "is_sorted": False,
         }
         if resource.parent is not None:
@@ -367,5 +386,3 @@ def build_stream_classes(description: Description) -> list[type[GenericStream]]:
         classes[resource.name] = t.cast("type[GenericStream]", type(class_name, (GenericStream,), attributes))
     return list(classes.values())
 
-
-logging.getLogger("backoff").setLevel(logging.CRITICAL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,8 @@ from tap_generic_rest.streams import GenericStream, build_stream_classes
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Auth
+
+_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class TapGenericRest(Tap):
@@ -35,6 +38,12 @@ class TapGenericRest(Tap):
         if errors and raise_errors:
             msg = f"invalid settings: {'; '.join(errors)}"
             raise SettingsError(REDACTOR.text(msg))
+        base_url = self.config.get("base_url")
+        if base_url and not _URL.match(str(base_url)):
+            msg = f"invalid setting base_url {base_url!r}: use an http(s) URL such as https://api.example.com"
+            raise SettingsError(msg)
+        if raise_errors:  # a sync (discovery of declared schemas needs no credentials)
+            self.check_credentials()
         return errors
 
     @cached_property
@@ -58,7 +67,7 @@ class TapGenericRest(Tap):
     @cached_property
     def sync_started_at(self) -> dt.datetime:
         """When this run started (the end of server-side incremental windows)."""
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def check_credentials(self) -> None:
         """Fail before any request when a credential the description needs is missing."""
@@ -78,17 +87,12 @@ class TapGenericRest(Tap):
             if cls.resource.schema is None:
                 entry = self.input_catalog.get_stream(stream.name) if self.input_catalog else None
                 if entry is not None:
-                    stream._schema = entry.schema.to_dict()  # noqa: SLF001 - the SDK keeps the schema there
+                    stream._schema = entry.schema.to_dict()
                 else:
                     self.check_credentials()
-                    stream._schema = infer_schema(stream)  # noqa: SLF001
+                    stream._schema = infer_schema(stream)
             streams.append(stream)
         return streams
-
-    @override
-    def sync_all(self) -> None:
-        self.check_credentials()
-        super().sync_all()
 
 
 def _placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:

@@ -13,8 +13,8 @@ import datetime as dt
 import typing as t
 
 from jinja2 import TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from jinja2.exceptions import UndefinedError
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tap_generic_rest.errors import UserError
 
@@ -30,15 +30,15 @@ def to_datetime(value: object) -> dt.datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
     if isinstance(value, str) and value.strip():
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return dt.datetime.fromtimestamp(int(text), tz=dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return None
 
 
@@ -48,7 +48,7 @@ def format_datetime(value: object, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> object:
     A missing value (undefined or null) formats as the UNIX epoch, the contracts' "no start point".
     """
     moment = to_datetime(value) if not _is_undefined(value) else None
-    moment = moment or dt.datetime.fromtimestamp(0, tz=dt.timezone.utc)
+    moment = moment or dt.datetime.fromtimestamp(0, tz=dt.UTC)
     if fmt == "%s":
         return int(moment.timestamp())
     return moment.strftime(fmt)
@@ -155,12 +155,14 @@ def referenced_slice_keys(value: object) -> set[str]:
         except TemplateSyntaxError:
             return found
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-            target = node.node
-            if isinstance(target, nodes.Name) and target.name in {"stream_slice", "parent"}:
-                if isinstance(node, nodes.Getattr):
-                    found.add(node.attr)
-                elif isinstance(node.arg, nodes.Const):
-                    found.add(str(node.arg.value))
+            access = t.cast("nodes.Getattr | nodes.Getitem", node)
+            target = access.node
+            if not (isinstance(target, nodes.Name) and target.name in {"stream_slice", "parent"}):
+                continue
+            if isinstance(access, nodes.Getattr):
+                found.add(access.attr)
+            elif isinstance(access.arg, nodes.Const):
+                found.add(str(access.arg.value))
     return found
 
 
