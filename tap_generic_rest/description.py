@@ -117,7 +117,7 @@ def load_description(path: Path | str, origin: str | None = None) -> Description
         document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         kind = "JSON" if path.suffix == ".json" else "YAML"
-        detail = " ".join(str(exc).split())
+        detail = " ".join(str(exc).replace('"<unicode string>"', path.name).split())
         raise DescriptionError(origin, "", f"not valid {kind}: {detail}") from None
     return parse_description(document, origin=origin, root=path.parent)
 
@@ -199,11 +199,16 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         for key in sorted(referenced_slice_keys(endpoint_raw.get(part))):
             if key not in sources:
                 fail(f"endpoint.{part}", _no_source(key, sources))
+    compiled: dict[str, t.Any] = {}
+    for part in ("path", "params", "json"):
+        try:
+            compiled[part] = compile_tree(endpoint_raw.get(part))
+        except UserError as exc:
+            fail(f"endpoint.{part}{_first_template_key(endpoint_raw.get(part))}", str(exc))
     try:
-        compiled = {part: compile_tree(endpoint_raw.get(part)) for part in ("path", "params", "json")}
         pagination = build_pagination(endpoint_raw.get("paginator"))
     except UserError as exc:
-        fail("endpoint", str(exc))
+        fail("endpoint.paginator.stop_condition", str(exc))
     try:
         selector = Selector(endpoint_raw.get("data_selector"))
     except SelectorSyntaxError as exc:
@@ -228,6 +233,23 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             pagination=pagination,
         ),
     )
+
+
+def _first_template_key(value: object) -> str:
+    """The path suffix of the first template in ``value`` that does not compile."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            try:
+                compile_tree(item)
+            except UserError:
+                return f".{key}{_first_template_key(item)}"
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            try:
+                compile_tree(item)
+            except UserError:
+                return f"[{index}]{_first_template_key(item)}"
+    return ""
 
 
 def _no_source(key: str, sources: set[str]) -> str:
@@ -289,11 +311,12 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
         chain = [resource.name]
         node: Resource | None = parent
         while node is not None:
-            chain.append(node.name)
-            if node.name == resource.name:
-                raise DescriptionError(origin, where, f"cycle {' -> '.join(chain)}; a parent cannot "
+            if node.name in chain:
+                cycle = [*chain[chain.index(node.name):], node.name]
+                raise DescriptionError(origin, where, f"cycle {' -> '.join(cycle)}; a parent cannot "
                                        "descend from its child")
-            node = by_name[node.parent.resource] if node.parent and node.parent.resource in by_name else None
+            chain.append(node.name)
+            node = by_name.get(node.parent.resource) if node.parent else None
         parent_properties = (parent.schema or {}).get("properties")
         for key, parent_field in resource.parent.fields.items():
             if parent_properties is not None and parent_field not in parent_properties:
@@ -337,7 +360,9 @@ def _explain(error: ValidationError) -> str:
     if error.validator == "type":
         return f"expected {error.validator_value}, got {type(value).__name__} {value!r}"
     if error.validator == "pattern":
-        return f"{value!r} does not match {error.validator_value}"
+        if str(error.validator_value).startswith("^https?://"):
+            return f"{value!r} is not an http(s) URL; use e.g. https://api.example.com"
+        return f"{value!r} is not a valid name; use lowercase letters, digits and underscores, e.g. api_key"
     if error.validator in {"oneOf", "anyOf"} and isinstance(value, (str, list)):
         return f"{value!r} is not a valid value here: {error.message}"
     if error.validator == "anyOf":

@@ -44,9 +44,20 @@ class _Paginator(BaseAPIPaginator[t.Any]):
         return self._pagination.has_more(response_json(response), self.current_value)
 
     @override
+    def advance(self, response: requests.Response) -> None:
+        if not self._pagination.repeats_token:
+            super().advance(response)
+            return
+        self._page_count += 1  # the SDK's advance treats a repeated token as a loop
+        if not self.has_more(response) or (token := self.get_next(response)) is None:
+            self._finished = True
+        else:
+            self._value = token
+
+    @override
     def get_next(self, response: requests.Response) -> object:
         token = self._pagination.next_token(response_json(response), self.current_value)
-        if token is not None and token == self.current_value:
+        if token is not None and token == self.current_value and not self._pagination.repeats_token:
             msg = (
                 f"pagination loop: the response from {REDACTOR.url(response.url)} gives the "
                 f"same {self._pagination.token_name} as the request ({str(token)[:80]!r}); "
@@ -61,6 +72,8 @@ class Pagination(ABC):
 
     type: t.ClassVar[str]
     token_name: t.ClassVar[str] = "page token"
+    #: whether the same token on consecutive pages is normal (not a loop)
+    repeats_token: t.ClassVar[bool] = False
 
     def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
         """Keep the paginator's description fields."""
@@ -164,9 +177,11 @@ class Cursor(Pagination):
 
 
 class Scroll(Cursor):
-    """A server-side scroll: the cursor is always present; only an empty page ends it."""
+    """A server-side scroll: the cursor is always present (it may stay the same for the whole scroll);
+    only an empty page ends it."""
 
     type = "scroll"
+    repeats_token = True
 
     @override
     def has_more(self, document: t.Any, token: object) -> bool:

@@ -26,7 +26,7 @@ class SelectorSyntaxError(ValueError):
 class Selector:
     """A compiled ``data_selector``."""
 
-    __slots__ = ("_jsonpath", "_keys", "source")
+    __slots__ = ("_container", "_jsonpath", "_keys", "source")
 
     def __init__(self, source: str | list[t.Any] | None) -> None:
         """Compile a selector; raise :class:`SelectorSyntaxError` when it cannot work."""
@@ -37,11 +37,14 @@ class Selector:
         self.source = text
         self._keys: tuple[str, ...] = ()
         self._jsonpath: t.Any = None
+        self._container: t.Any = None
         if text in WHOLE_RESPONSE:
             return
         if text.startswith("$") or "[" in text or "*" in text:
             try:
                 self._jsonpath = parse_jsonpath(text)
+                if text.endswith("[*]") and len(text) > 4:
+                    self._container = parse_jsonpath(text[:-3])
             except (JsonPathParserError, Exception) as exc:  # jsonpath-ng raises plain Exception too
                 msg = f"{text!r} is not a valid JSONPath expression ({exc})"
                 raise SelectorSyntaxError(msg) from None
@@ -60,6 +63,10 @@ class Selector:
         """
         if self._jsonpath is not None:
             matches = [match.value for match in self._jsonpath.find(document)]
+            if not matches and self._container is not None:  # `x[*]` over an empty list x
+                containers = [match.value for match in self._container.find(document)]
+                if containers and all(isinstance(value, list) for value in containers):
+                    return []
             if not matches and not allow_missing:
                 raise SelectorNotFoundError(self.source)
             return _flatten(matches[0]) if len(matches) == 1 else matches

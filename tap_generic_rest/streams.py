@@ -54,6 +54,10 @@ HINTS = {
 }
 
 
+class TokenRejectedError(StreamError):
+    """A 401 ``invalid_token``: the token expired or was revoked; renew it once and retry."""
+
+
 class ParentGone(Exception):  # noqa: N818 - a signal, not an error
     """A child request answered 404: the parent record no longer exists."""
 
@@ -146,16 +150,22 @@ class GenericStream(RESTStream[t.Any]):
             return
         if status in RETRY_STATUSES:
             raise RetriableAPIError(self._describe_failure(response), response)
+        if status == HTTPStatus.UNAUTHORIZED and _error_code(response) == "invalid_token" and self._renews_tokens:
+            raise TokenRejectedError(self._describe_failure(response))
         if status == HTTPStatus.NOT_FOUND and self.resource.parent is not None:
             raise ParentGone(self._describe_failure(response))
         raise StreamError(self._describe_failure(response))
+
+    @property
+    def _renews_tokens(self) -> bool:
+        return callable(getattr(self.authenticator, "invalidate", None))
 
     def _describe_failure(self, response: requests.Response) -> str:
         hint = HINTS.get(response.status_code, "the API answered with an error")
         settings = ", ".join(self.description.auth.settings()) or "none"
         body = " ".join(response.text[:300].split())
         return (
-            f"stream {self.name}: HTTP {response.status_code} {response.reason} from "
+            f"stream {self.name}: HTTP {response.status_code} {_reason(response)} from "
             f"{response.request.method} {REDACTOR.url(response.url)}: {REDACTOR.text(body)}; "
             f"{hint.format(settings=settings)}"
         )
@@ -202,6 +212,17 @@ class GenericStream(RESTStream[t.Any]):
         )(func)
 
         def request(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return attempt(prepared, context)
+            except TokenRejectedError:
+                self.logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
+                self.authenticator.invalidate()  # type: ignore[attr-defined]
+                try:
+                    return attempt(prepared.copy(), context)
+                except TokenRejectedError as exc:
+                    raise StreamError(f"{exc} (also with a renewed token)") from None
+
+        def attempt(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             try:
                 return decorated(prepared, context)
             except RetriableAPIError as exc:
@@ -272,6 +293,8 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        if self.replication_key:
+            row.setdefault(self.replication_key, None)  # a record without its key is emitted (contract §1.5)
         if self.resource.parent is not None and context:
             row.update({key: context[key] for key in self.resource.parent.fields if key in context})
         for key in self.primary_keys:
@@ -335,6 +358,23 @@ class GenericStream(RESTStream[t.Any]):
         return keep
 
 
+def _error_code(response: requests.Response) -> str:
+    try:
+        document = response.json()
+    except ValueError:
+        return ""
+    return str(document.get("error", "")) if isinstance(document, dict) else ""
+
+
+def _reason(response: requests.Response) -> str:
+    if response.reason:
+        return str(response.reason)
+    try:
+        return HTTPStatus(response.status_code).phrase
+    except ValueError:
+        return ""
+
+
 def _retry_after(exception: object) -> float | None:
     response = getattr(exception, "response", None)
     header = response.headers.get("Retry-After") if response is not None else None
@@ -345,7 +385,7 @@ def _retry_after(exception: object) -> float | None:
 
 def _short(exception: object) -> str:
     if isinstance(exception, RetriableAPIError) and exception.response is not None:
-        return f"HTTP {exception.response.status_code} {exception.response.reason}"
+        return f"HTTP {exception.response.status_code} {_reason(exception.response)}"
     if isinstance(exception, requests.Timeout):
         return "timed out"
     if isinstance(exception, (requests.ConnectionError, ConnectionError)):

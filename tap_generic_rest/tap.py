@@ -56,8 +56,11 @@ class TapGenericRest(Tap):
                    f"or api_description (a path to your description file); {both}")
             raise SettingsError(msg)
         if api:
-            return load_description(builtin_path(str(api)), origin=f"(built-in api {api})")
-        return load_description(Path(str(own)).expanduser())
+            description = load_description(builtin_path(str(api)), origin=f"(built-in api {api})")
+        else:
+            description = load_description(Path(str(own)).expanduser())
+        REDACTOR.add(*(self.config.get(name) for name in description.auth.settings()))
+        return description
 
     @cached_property
     def authenticator(self) -> Auth:

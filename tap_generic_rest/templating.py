@@ -48,7 +48,7 @@ def format_datetime(value: object, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> object:
     A missing value (undefined or null) formats as the UNIX epoch, the contracts' "no start point".
     """
     moment = to_datetime(value) if not _is_undefined(value) else None
-    moment = moment or dt.datetime.fromtimestamp(0, tz=dt.UTC)
+    moment = (moment or dt.datetime.fromtimestamp(0, tz=dt.UTC)).astimezone(dt.UTC)
     if fmt == "%s":
         return int(moment.timestamp())
     return moment.strftime(fmt)

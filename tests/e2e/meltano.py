@@ -12,6 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+if t.TYPE_CHECKING:
+    from tap_generic_rest.sandbox import Sandbox
+
 PROJECT = Path(__file__).resolve().parents[2]
 MELTANO = shutil.which("meltano", path=str(Path(sys.executable).parent)) or "meltano"
 
@@ -24,7 +27,7 @@ def ensure_installed() -> None:
 
 def meltano_run(
     api: str,
-    base_url: str,
+    sandbox: Sandbox,
     warehouse: Path,
     *,
     state_suffix: str | None = None,
@@ -35,7 +38,8 @@ def meltano_run(
     env = {
         **os.environ,
         "TAP_GENERIC_REST_API": api,
-        "TAP_GENERIC_REST_BASE_URL": base_url,
+        "TAP_GENERIC_REST_BASE_URL": sandbox.base_url(api),
+        "TAP_GENERIC_REST_TOKEN_URL": sandbox.token_url,
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
         "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": api,
         **(extra_env or {}),

@@ -45,14 +45,14 @@ def test_second_run_emits_exactly_what_changed(api: str, own_sandbox: Sandbox, t
     warehouse = tmp_path / "warehouse.duckdb"
     suffix = f"incremental-{uuid.uuid4().hex[:8]}"
     incremental = [r for r in load_description(builtin_path(api)).resources if r.replication_key]
-    first = meltano_run(api, own_sandbox.base_url(api), warehouse, state_suffix=suffix)
+    first = meltano_run(api, own_sandbox, warehouse, state_suffix=suffix)
     assert first.returncode == 0, first.stderr[-3000:]
     before = {r.name: _snapshot(warehouse, api, r) for r in incremental}
     cut = max(row[2] for rows in before.values() for row in rows.values())
 
     changed = own_sandbox.mutate(api)
     assert any(changed.values())
-    second = meltano_run(api, own_sandbox.base_url(api), warehouse, state_suffix=suffix)
+    second = meltano_run(api, own_sandbox, warehouse, state_suffix=suffix)
     assert second.returncode == 0, second.stderr[-3000:]
 
     for resource in incremental:

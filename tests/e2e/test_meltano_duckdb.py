@@ -26,7 +26,7 @@ def _meltano_plugins() -> None:
 @pytest.mark.parametrize("api", BUILTIN_APIS)
 def test_every_record_lands_in_duckdb(api: str, sandbox: Sandbox, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    result = meltano_run(api, sandbox.base_url(api), warehouse)
+    result = meltano_run(api, sandbox, warehouse)
     assert result.returncode == 0, result.stderr[-3000:]
 
     expected = sandbox.expected_counts(api)

@@ -147,6 +147,11 @@ def walk_scroll(http: requests.Session, base: str) -> list[dict[str, Any]]:
         params = {"scroll_param": page["scroll_param"]}
 
 
+def conversation_parts(http: requests.Session, base: str, conversation_id: str) -> list[dict[str, Any]]:
+    response = http.get(f"{base}/v1/conversations/{conversation_id}", headers=SUPPORT, timeout=TIMEOUT)
+    return list(response.json()["conversation_parts"]["conversation_parts"])
+
+
 def oauth_token(http: requests.Session, sandbox: Sandbox) -> str:
     form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
     response = http.post(sandbox.token_url, data=form, timeout=TIMEOUT)
@@ -205,7 +210,9 @@ def test_support_auth_failure_and_unknown_routes(sandbox, http):
     assert body["type"] == "error.list" and body["request_id"]
     assert body["errors"] == [{"code": "unauthorized", "message": "Access Token Invalid"}]
     assert http.get(sandbox.url + "/nowhere", timeout=TIMEOUT).status_code == 404
-    assert http.get(sandbox.base_url("avatars") + "/v2/x", headers=BEARER, timeout=TIMEOUT).json()["error"] == "not_found"
+    assert (
+        http.get(sandbox.base_url("avatars") + "/v2/x", headers=BEARER, timeout=TIMEOUT).json()["error"] == "not_found"
+    )
     marketing = http.get(sandbox.base_url("marketing") + "/a/b/c", auth=MARKETING_AUTH, timeout=TIMEOUT)
     assert marketing.status_code == 404 and marketing.json()["errors"][0]["code"] == "not_found_error"
 
@@ -322,7 +329,9 @@ def test_marketing_pagination_walks_every_stream(sandbox, http):
 
 def test_marketing_page_semantics(sandbox, http):
     base = sandbox.base_url("marketing")
-    first, second, _ = (account["id"] for account in http.get(base + "/accounts", auth=MARKETING_AUTH).json()["accounts"])
+    first, second, _ = (
+        account["id"] for account in http.get(base + "/accounts", auth=MARKETING_AUTH).json()["accounts"]
+    )
 
     def get(path: str, **params: Any) -> dict[str, Any]:
         return http.get(f"{base}/{path}", auth=MARKETING_AUTH, params=params, timeout=TIMEOUT).json()
@@ -333,7 +342,10 @@ def test_marketing_page_semantics(sandbox, http):
     assert uncapped["meta"]["count"] == 250 and uncapped["meta"]["total_pages"] == 1
     past = get(f"{first}/campaigns", page=9)
     assert past["campaigns"] == [] and past["meta"]["total_count"] == 12 and past["meta"]["page"] == 9
-    assert get(f"{second}/broadcasts") == {"broadcasts": [], "meta": {"page": 1, "count": 0, "total_pages": 0, "total_count": 0}}
+    assert get(f"{second}/broadcasts") == {
+        "broadcasts": [],
+        "meta": {"page": 1, "count": 0, "total_pages": 0, "total_count": 0},
+    }
     assert get(f"{first}/tags", page=3, per_page=1) == get(f"{first}/tags")
     active = get(f"{first}/subscribers", per_page=1000)["subscribers"]
     everyone = get(f"{first}/subscribers", per_page=1000, status="all")["subscribers"]
@@ -367,13 +379,12 @@ def test_support_full_sync_counts(fresh, http):
         len(http.get(f"{base}/v1/companies/{c['id']}/segments", headers=SUPPORT).json()["data"]) for c in companies
     )
     for stream in SEARCH_KEYS:
-        records, _ = walk_search(http, base, stream, search_body(0, end=int(time.time()) if stream == "tickets" else None))
+        records, _ = walk_search(
+            http, base, stream, search_body(0, end=int(time.time()) if stream == "tickets" else None)
+        )
         counts[stream] = len(records)
         if stream == "conversations":
-            counts["conversation_parts"] = sum(
-                len(http.get(f"{base}/v1/conversations/{r['id']}", headers=SUPPORT).json()["conversation_parts"]["conversation_parts"])
-                for r in records
-            )  # fmt: skip
+            counts["conversation_parts"] = sum(len(conversation_parts(http, base, r["id"])) for r in records)
     assert counts == fresh.expected_counts("support")
 
 
@@ -386,7 +397,9 @@ def test_support_search_cursor_handles_ties_across_pages(sandbox, http, per_page
     assert pages == -(-400 // per_page)
     keys = [(r["updated_at"] if order == "ascending" else -r["updated_at"], r["id"]) for r in records]
     assert keys == sorted(keys)
-    boundary_ties = [i for i in range(per_page, 400, per_page) if records[i - 1]["updated_at"] == records[i]["updated_at"]]
+    boundary_ties = [
+        i for i in range(per_page, 400, per_page) if records[i - 1]["updated_at"] == records[i]["updated_at"]
+    ]
     assert boundary_ties, "the data must put ties across page boundaries"
 
 
@@ -435,14 +448,18 @@ def test_support_search_query_evaluation(sandbox, http):
     ):
         assert error(bad) == (400, "parameter_invalid"), bad
     assert error({"query": leaf, "sort": {"field": "updated_at", "order": "up"}}) == (400, "invalid_sort_order")
-    bad_json = http.post(f"{base}/v1/tickets/search", headers={**SUPPORT, "Content-Type": "application/json"}, data=b"{")
+    bad_json = http.post(
+        f"{base}/v1/tickets/search", headers={**SUPPORT, "Content-Type": "application/json"}, data=b"{"
+    )
     assert bad_json.status_code == 400
     empty = http.post(f"{base}/v1/conversations/search", headers=SUPPORT, json=search_body(2**40)).json()
     assert empty == {"type": "conversation.list", "conversations": [], "total_count": 0,
                      "pages": {"type": "pages", "page": 1, "per_page": 150, "total_pages": 0}}  # fmt: skip
     default = http.post(f"{base}/v1/contacts/search", headers=SUPPORT, json={"query": leaf}).json()
     assert default["pages"]["per_page"] == 50 and len(default["data"]) == 50
-    assert [r["updated_at"] for r in default["data"]] == sorted((r["updated_at"] for r in default["data"]), reverse=True)
+    assert [r["updated_at"] for r in default["data"]] == sorted(
+        (r["updated_at"] for r in default["data"]), reverse=True
+    )
     cursor = json.loads(base64.b64decode(default["pages"]["next"]["starting_after"]))
     assert cursor == [default["data"][-1]["updated_at"], default["data"][-1]["id"]]
 
@@ -482,10 +499,12 @@ def test_support_scroll_one_at_a_time_and_expiry(fresh, http):
         params = {"scroll_param": page["scroll_param"]}
     gone = http.get(base + "/v1/companies/scroll", headers=SUPPORT, params=params, timeout=TIMEOUT)
     assert gone.status_code == 404 and gone.json()["errors"][0]["code"] == "not_found"
-    fresh.api("support").scroll.idle_seconds = 0.2  # type: ignore[attr-defined]
+    fresh.api("support").scroll.idle_seconds = 0.2
     abandoned = http.get(base + "/v1/companies/scroll", headers=SUPPORT, timeout=TIMEOUT).json()
     time.sleep(0.3)
-    expired = http.get(base + "/v1/companies/scroll", headers=SUPPORT, params={"scroll_param": abandoned["scroll_param"]})
+    expired = http.get(
+        base + "/v1/companies/scroll", headers=SUPPORT, params={"scroll_param": abandoned["scroll_param"]}
+    )
     assert expired.status_code == 404
     assert len(walk_scroll(http, base)) == 60
     unknown = http.get(base + "/v1/companies/c_nothere/segments", headers=SUPPORT, timeout=TIMEOUT)
@@ -632,7 +651,9 @@ def test_fault_vanish_parents_matches_expected_counts(fresh, http):
         else:
             tags += len(response.json()["data"])
     assert missing == ["3", "6"]
-    assert tags == fresh.expected_counts("avatars", vanish_parents=True)["tags"] < fresh.expected_counts("avatars")["tags"]
+    assert (
+        tags == fresh.expected_counts("avatars", vanish_parents=True)["tags"] < fresh.expected_counts("avatars")["tags"]
+    )
     support = fresh.base_url("support")
     companies = walk_scroll(http, support)
     gone = http.get(f"{support}/v1/companies/{companies[2]['id']}/segments", headers=SUPPORT, timeout=TIMEOUT)
@@ -712,8 +733,10 @@ def test_mutate_webhooks_client_side_incremental(fresh, http):
 def test_mutate_support_server_side_incremental(fresh, http):
     base = fresh.base_url("support")
     support = fresh.api("support")
-    bookmarks = {s: max(r["updated_at"] for r in support.data.collection(s)) for s in SEARCH_KEYS}  # type: ignore[attr-defined]
-    boundary = {s: {r["id"] for r in support.data.collection(s) if r["updated_at"] == bookmarks[s]} for s in SEARCH_KEYS}  # type: ignore[attr-defined]
+    bookmarks = {s: max(r["updated_at"] for r in support.data.collection(s)) for s in SEARCH_KEYS}
+    boundary = {
+        s: {r["id"] for r in support.data.collection(s) if r["updated_at"] == bookmarks[s]} for s in SEARCH_KEYS
+    }
     log_bookmark = max(log["created_at"] for log in walk_activity_logs(http, base, 0)[0])
     changed = fresh.mutate("support")
     for stream in SEARCH_KEYS:
@@ -722,9 +745,10 @@ def test_mutate_support_server_side_incremental(fresh, http):
         if stream == "conversations":
             parts = {
                 composite_key(r["id"], part["id"])
-                for r in records if r["id"] not in boundary[stream]
-                for part in http.get(f"{base}/v1/conversations/{r['id']}", headers=SUPPORT).json()["conversation_parts"]["conversation_parts"]
-            }  # fmt: skip
+                for r in records
+                if r["id"] in changed["conversations"]
+                for part in conversation_parts(http, base, r["id"])
+            }
             assert parts == changed["conversation_parts"]
     new_logs, _ = walk_activity_logs(http, base, log_bookmark + 1)
     assert {log["id"] for log in new_logs} == changed["activity_logs"]

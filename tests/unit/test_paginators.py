@@ -132,9 +132,6 @@ def test_scroll_stops_only_on_an_empty_page(read: t.Callable[..., t.Any]) -> Non
     assert urls == [URL, f"{URL}?scroll_param=s_1", f"{URL}?scroll_param=s_2"]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=PaginationError, reason="bug: scroll treats an unchanged scroll_param as a pagination loop"
-)
 def test_scroll_with_a_constant_scroll_param(read: t.Callable[..., t.Any]) -> None:
     page = {"data": ids("1"), "scroll_param": "s_1"}
     records, urls = read(SCROLL, page, {**page, "data": ids("2")}, {**page, "data": []})

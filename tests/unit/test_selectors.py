@@ -49,11 +49,6 @@ def test_missing_path_is_an_error_unless_allowed(source: str) -> None:
     assert Selector(source).select(DOCUMENT, allow_missing=True) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a JSONPath wildcard over an empty list raises 'matched nothing' "
-    "instead of selecting no records (an empty page)",
-)
 def test_jsonpath_wildcard_over_empty_list_selects_nothing() -> None:
     assert Selector("$.result.items[*]").select({"result": {"items": []}}) == []
 

@@ -211,12 +211,6 @@ def test_401_fails_at_once_without_the_token(requests_mock: rm.Mocker, read_item
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: only the five fixed secret settings are redacted; a credential "
-    "setting named by an own description (token: github_token) leaks into error messages",
-)
 def test_401_hides_a_credential_from_a_custom_setting(
     requests_mock: rm.Mocker, make_tap: t.Callable[..., TapGenericRest]
 ) -> None:
@@ -228,12 +222,6 @@ def test_401_hides_a_credential_from_a_custom_setting(
     assert secret not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StreamError,
-    reason="bug: a 401 invalid_token does not renew the OAuth "
-    "token and retry once (contract 6.1, deviation 14); the sync fails",
-)
 def test_oauth_invalid_token_renews_the_token_once(
     requests_mock: rm.Mocker, make_tap: t.Callable[..., TapGenericRest]
 ) -> None:
@@ -338,12 +326,6 @@ def test_client_side_filter_in_a_sync(
     assert [record["id"] for record in sync(incremental_tap(UPDATED))["items"]] == KEPT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="bug: a record without the replication key crashes the "
-    "sync (KeyError in the SDK's state increment) instead of being emitted",
-)
 def test_record_without_replication_key_is_emitted_in_a_sync(
     incremental_tap: t.Callable[..., TapGenericRest], sync: t.Callable[..., t.Any]
 ) -> None:
