@@ -70,6 +70,7 @@ class Resource:
     schema: dict[str, t.Any] | None
     replication_key: str | None
     incremental: str | None
+    is_sorted: bool
     parent: Parent | None
     scalar_key: str | None
     allow_missing: bool
@@ -173,6 +174,8 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         fail("incremental", "missing; a resource with a replication_key needs incremental: client or server")
     if incremental and not replication_key:
         fail("replication_key", "missing; incremental needs the record field that orders changes")
+    if raw.get("sorted") and not replication_key:
+        fail("sorted", "sorted needs a replication_key (the field the records are sorted by)")
     records = raw.get("records", {})
     scalar_key = records.get("scalar_key")
     parent_raw = raw.get("parent")
@@ -221,6 +224,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         schema=schema,
         replication_key=replication_key,
         incremental=incremental,
+        is_sorted=bool(raw.get("sorted", False)),
         parent=parent,
         scalar_key=scalar_key,
         allow_missing=bool(records.get("allow_missing", False)),

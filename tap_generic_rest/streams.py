@@ -9,6 +9,7 @@ the SDK links children to parents by exact class.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 from http import HTTPStatus
 from urllib.parse import quote
@@ -17,6 +18,7 @@ import backoff
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
@@ -65,11 +67,26 @@ class ParentGone(Exception):  # noqa: N818 - a signal, not an error
 class GenericStream(RESTStream[t.Any]):
     """A stream generated from a description resource."""
 
+    #: Top-level fields are conformed to the schema (unknown ones dropped with a warning); nested
+    #: values pass as the API sent them. Recursive conformance costs much and gains nothing here.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
+    STATE_MSG_FREQUENCY = 1000
+    #: Child streams finish once per parent record; their STATE is written at most this often (s),
+    #: and always at the end (writing the whole state after every parent is quadratic).
+    CHILD_STATE_INTERVAL = 1.0
+    _finalizing = False
+
     resource: t.ClassVar[Resource]
     description: t.ClassVar[Description]
     #: union of the context keys every child of this stream takes from its records
     child_context_fields: t.ClassVar[dict[str, str]] = {}
     _tap: TapGenericRest
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Set up the per-partition start points."""
+        super().__init__(*args, **kwargs)
+        self._start_points: dict[tuple[tuple[str, t.Any], ...], object] = {}
 
     # -- requests -------------------------------------------------------------------------
 
@@ -131,12 +148,15 @@ class GenericStream(RESTStream[t.Any]):
         return self.resource.endpoint.pagination.new_paginator()
 
     def _template_variables(self, context: Context | None) -> dict[str, t.Any]:
+        key = _context_key(context)
+        if key not in self._start_points:
+            self._start_points[key] = self._start_point(context)
         return {
             "config": self.config,
             "stream_slice": dict(context or {}),
             "parent": dict(context or {}),
             "stream_interval": {
-                "start_time": self._start_point(context),
+                "start_time": self._start_points[key],
                 "end_time": self._in_key_type(self._tap.sync_started_at),
             },
         }
@@ -269,10 +289,32 @@ class GenericStream(RESTStream[t.Any]):
                 )
                 raise StreamError(msg)
 
+    # -- state ----------------------------------------------------------------------------
+
+    @override
+    def _write_state_message(self) -> None:
+        if self.parent_stream_type is not None and not self._finalizing:
+            now = time.monotonic()
+            if now - self._tap.child_state_written_at < self.CHILD_STATE_INTERVAL:
+                return
+            self._tap.child_state_written_at = now
+        super()._write_state_message()
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        self._finalizing = True
+        try:
+            super().finalize_state_progress_markers(state)
+        finally:
+            self._finalizing = False
+
     # -- records --------------------------------------------------------------------------
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        # The start point is fixed when a partition's sync begins: a sorted stream moves its
+        # bookmark while it reads, but every page of one sync must ask for the same window.
+        self._start_points[_context_key(context)] = self._start_point(context)
         keep = self._client_side_filter(context)
         try:
             for record in self.request_records(context):
@@ -358,6 +400,10 @@ class GenericStream(RESTStream[t.Any]):
         return keep
 
 
+def _context_key(context: Context | None) -> tuple[tuple[str, t.Any], ...]:
+    return tuple(sorted((context or {}).items()))
+
+
 def _error_code(response: requests.Response) -> str:
     try:
         document = response.json()
@@ -417,11 +463,12 @@ def build_stream_classes(description: Description) -> list[type[GenericStream]]:
             "resource": resource,
             "description": description,
             "child_context_fields": _child_context_fields(description, resource),
-            "is_sorted": False,
+            "is_sorted": resource.is_sorted,
         }
         if resource.parent is not None:
             attributes["parent_stream_type"] = classes[resource.parent.resource]
-            attributes["state_partitioning_keys"] = list(resource.parent.fields)
+            # bookmarks per parent for incremental children; one stream-level state otherwise
+            attributes["state_partitioning_keys"] = list(resource.parent.fields) if resource.replication_key else []
         class_name = "".join(part.title() for part in resource.name.split("_")) + "Stream"
         classes[resource.name] = t.cast("type[GenericStream]", type(class_name, (GenericStream,), attributes))
     return list(classes.values())

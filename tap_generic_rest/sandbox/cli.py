@@ -13,7 +13,7 @@ import argparse
 import json
 import signal
 import sys
-import threading
+import time
 from typing import TYPE_CHECKING
 
 from .controller import Sandbox
@@ -79,10 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(sandbox.all_expected_counts(), indent=2))
         return 0
 
-    stopping = threading.Event()
+    stop_requested: list[int] = []
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
+        # Only record the signal: taking locks (e.g. Event.set) in a handler can deadlock the main thread.
+        stop_requested.append(signum)
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
@@ -99,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, flush=True)
         if sandbox.faults:
             print("faults " + " ".join(str(fault) for fault in sandbox.faults), flush=True)
-        while not stopping.wait(0.5):
-            pass
+        while not stop_requested:
+            time.sleep(0.2)
     finally:
         sandbox.stop()
     return 0

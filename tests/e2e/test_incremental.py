@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import typing as t
 import uuid
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -19,6 +18,8 @@ from tap_generic_rest.description import builtin_path, load_description
 from tests.e2e.meltano import ensure_installed, meltano_run
 
 if t.TYPE_CHECKING:
+    from pathlib import Path
+
     from tap_generic_rest.description import Resource
     from tap_generic_rest.sandbox import Sandbox
 

@@ -7,7 +7,6 @@ read from DuckDB, never from the log.
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
 
 import pytest
 
@@ -15,6 +14,8 @@ from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_descri
 from tests.e2e.meltano import distinct_keys, ensure_installed, meltano_run, table_counts
 
 if t.TYPE_CHECKING:
+    from pathlib import Path
+
     from tap_generic_rest.sandbox import Sandbox
 
 

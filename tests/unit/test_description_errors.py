@@ -168,7 +168,7 @@ BAD_DOCUMENTS = [
     pytest.param(
         document(item(nme="x")),
         "resources[0]: unknown field(s) 'nme'; allowed: endpoint, incremental, name, parent, primary_key, "
-        "records, replication_key, schema, write_disposition",
+        "records, replication_key, schema, sorted, write_disposition",
         id="unknown-resource-field",
     ),
     pytest.param(
