@@ -380,10 +380,13 @@ class GenericStream(RESTStream[t.Any]):
         """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
         if not self.replication_key:
             return None
-        bookmark = self.get_starting_replication_key_value(context)
-        if bookmark is not None:
-            return bookmark if not self._key_is_integer() else int(bookmark)
-        return self._in_key_type(to_datetime(self.config.get("start_date")))
+        # the SDK gives the bookmark, else start_date (also for non-timestamp keys)
+        start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
+        if not self._key_is_integer():
+            return start
+        if isinstance(start, int) or (isinstance(start, str) and start.strip().isdigit()):
+            return int(start)
+        return self._in_key_type(to_datetime(start))
 
     def _client_side_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:
         if self.resource.incremental != "client" or not self.replication_key:

@@ -41,7 +41,7 @@ def _snapshot(warehouse: Path, api: str, resource: Resource) -> dict[str, tuple[
     return {KEY_SEPARATOR.join(map(str, row[:keys])): (row[keys], row[keys + 1:-1], row[-1]) for row in rows}
 
 
-@pytest.mark.parametrize("api", ["webhooks"])
+@pytest.mark.parametrize("api", ["webhooks", "support"])
 def test_second_run_emits_exactly_what_changed(api: str, own_sandbox: Sandbox, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     suffix = f"incremental-{uuid.uuid4().hex[:8]}"
