@@ -38,6 +38,7 @@ class _Paginator(BaseAPIPaginator[t.Any]):
     def __init__(self, pagination: Pagination, start_value: object) -> None:
         super().__init__(start_value)
         self._pagination = pagination
+        self._last_body: bytes | None = None
 
     @override
     def has_more(self, response: requests.Response) -> bool:
@@ -57,7 +58,11 @@ class _Paginator(BaseAPIPaginator[t.Any]):
     @override
     def get_next(self, response: requests.Response) -> object:
         token = self._pagination.next_token(response_json(response), self.current_value)
-        if token is not None and token == self.current_value and not self._pagination.repeats_token:
+        repeated = token is not None and token == self.current_value
+        if repeated and self._pagination.repeats_token:
+            # a constant scroll token is fine; the same token with the same page again is a loop
+            repeated, self._last_body = response.content == self._last_body, response.content
+        if repeated:
             msg = (
                 f"pagination loop: the response from {REDACTOR.url(response.url)} gives the "
                 f"same {self._pagination.token_name} as the request ({str(token)[:80]!r}); "

@@ -69,8 +69,8 @@ class TapGenericRest(Tap):
         """One authenticator for every stream (so an OAuth token is fetched once)."""
         return self.description.auth.build(self.config)
 
-    #: when a child stream last wrote STATE (child streams throttle their STATE messages)
-    child_state_written_at: float = 0.0
+    #: when a child stream may write STATE next (child streams throttle their STATE messages)
+    next_child_state_at: float = 0.0
 
     @cached_property
     def sync_started_at(self) -> dt.datetime:
