@@ -7,7 +7,7 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.paginators import PaginationError
+from tap_generic_rest.errors import StreamError
 
 if t.TYPE_CHECKING:
     import requests_mock as rm
@@ -90,11 +90,11 @@ def test_cursor_stops_with_warning_on_null_iterator_before_done(
 
 def test_cursor_fails_on_a_repeated_iterator(read: t.Callable[..., t.Any]) -> None:
     page = {"data": ids("1"), "iterator": "it_1", "done": False}
-    with pytest.raises(PaginationError) as caught:
+    with pytest.raises(StreamError) as caught:
         read(WEBHOOKS_CURSOR, page, page)
     assert str(caught.value) == (
-        f"pagination loop: the response from {URL}?limit=50&iterator=it_1 gives the same cursor as the request "
-        "('it_1'); stopping instead of reading the same page forever"
+        f"stream items: pagination loop: the response from {URL}?limit=50&iterator=it_1 gives the same cursor "
+        "as the request ('it_1'); stopping instead of reading the same page forever"
     )
 
 
@@ -160,10 +160,10 @@ def test_next_url_stops_without_pages(read: t.Callable[..., t.Any]) -> None:
 
 
 def test_next_url_refuses_another_host(read: t.Callable[..., t.Any], requests_mock: rm.Mocker) -> None:
-    with pytest.raises(PaginationError) as caught:
+    with pytest.raises(StreamError) as caught:
         read(NEXT_URL, {"data": ids("1"), "pages": {"next": "https://evil.test/items?page=2"}})
     assert str(caught.value) == (
-        f"the next-page URL https://evil.test/items?page=2 points at another host than {URL}; "
+        f"stream items: the next-page URL https://evil.test/items?page=2 points at another host than {URL}; "
         "refusing to send credentials there"
     )
     assert [request.url for request in requests_mock.request_history] == [URL]
