@@ -97,16 +97,8 @@ class Template:
 
     def render(self, variables: Variables) -> object:
         """Evaluate with ``variables``; raise :class:`TemplateError` on failure."""
-        try:
-            if self._expression is not None:
-                return self._expression(**variables)
-            return self._template.render(**variables)
-        except SecurityError as exc:
-            msg = f"template {self._source!r} is not allowed: {exc}"
-            raise TemplateError(msg) from None
-        except (UndefinedError, TypeError, ValueError, KeyError, AttributeError) as exc:
-            msg = f"template {self._source!r} failed: {exc}"
-            raise TemplateError(msg) from None
+        evaluate = self._expression if self._expression is not None else self._template.render
+        return _evaluate(f"template {self._source!r}", evaluate, variables)
 
 
 def _is_single_expression(text: str) -> bool:
@@ -182,11 +174,16 @@ class Condition:
 
     def __call__(self, **variables: object) -> bool:
         """Evaluate to a boolean."""
-        try:
-            return bool(self._compiled(**variables))
-        except SecurityError as exc:
-            msg = f"expression {self._source!r} is not allowed: {exc}"
-            raise TemplateError(msg) from None
-        except (UndefinedError, TypeError, ValueError, KeyError, AttributeError) as exc:
-            msg = f"expression {self._source!r} failed: {exc}"
-            raise TemplateError(msg) from None
+        return bool(_evaluate(f"expression {self._source!r}", self._compiled, variables))
+
+
+def _evaluate(what: str, evaluate: t.Callable[..., object], variables: Variables) -> object:
+    """Run compiled template code; sandbox violations and failures become :class:`TemplateError`."""
+    try:
+        return evaluate(**variables)
+    except SecurityError as exc:
+        msg = f"{what} is not allowed: {exc}"
+        raise TemplateError(msg) from None
+    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, OverflowError, MemoryError) as exc:
+        msg = f"{what} failed: {exc}"
+        raise TemplateError(msg) from None
