@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
+import simplejson
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_generic_rest.errors import REDACTOR, UserError
@@ -22,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except (OSError, json.JSONDecodeError, simplejson.JSONDecodeError) as exc:  # --config/--state/--catalog
+        click.echo(f"tap-generic-rest: error: cannot read a --config, --state or --catalog file: {exc}", err=True)
+        sys.exit(1)
     except USER_ERRORS as exc:
         detail = "; ".join(getattr(exc, "errors", None) or []) or str(exc)
         click.echo(f"tap-generic-rest: error: {REDACTOR.text(detail)}", err=True)

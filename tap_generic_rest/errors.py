@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
@@ -64,7 +64,7 @@ class Redactor:
         """Register secret values (empty and very short values are ignored)."""
         for value in values:
             if isinstance(value, str) and len(value) >= 3:
-                self._secrets.add(value)
+                self._secrets.update({value, quote(value, safe=""), quote_plus(value)})
 
     def text(self, text: str) -> str:
         """Mask every known secret in ``text``."""

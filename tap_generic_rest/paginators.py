@@ -209,9 +209,9 @@ class NextUrl(Pagination):
         if token is None:
             return
         next_url = urljoin(request.url, str(token))
-        if urlsplit(next_url).netloc != urlsplit(request.url).netloc:
+        if urlsplit(next_url)[:2] != urlsplit(request.url)[:2]:  # same scheme and host
             msg = (
-                f"the next-page URL {REDACTOR.url(next_url)} points at another host than "
+                f"the next-page URL {REDACTOR.url(next_url)} points at another scheme or host than "
                 f"{REDACTOR.url(request.url)}; refusing to send credentials there"
             )
             raise PaginationError(msg)

@@ -23,7 +23,7 @@ def response_json(response: requests.Response) -> t.Any:
         return cached
     try:
         document = simplejson.loads(response.content, use_decimal=True)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         content_type = response.headers.get("Content-Type", "no Content-Type")
         size = len(response.content)
         msg = (

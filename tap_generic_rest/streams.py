@@ -24,11 +24,12 @@ from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
 from tap_generic_rest import __version__
+from tap_generic_rest.auth import RedirectRefusedError, SameHostSession
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.paginators import PaginationError
 from tap_generic_rest.responses import MalformedResponseError, response_json
 from tap_generic_rest.selectors import SelectorNotFoundError
-from tap_generic_rest.templating import Template, render_tree, to_datetime
+from tap_generic_rest.templating import Template, TemplateError, render_tree, to_datetime
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
@@ -122,6 +123,7 @@ class GenericStream(RESTStream[t.Any]):
         """Set up the per-partition start points."""
         super().__init__(*args, **kwargs)
         self._start_points: dict[tuple[tuple[str, t.Any], ...], object] = {}
+        self._requests_session = SameHostSession()
 
     # -- requests -------------------------------------------------------------------------
 
@@ -133,7 +135,7 @@ class GenericStream(RESTStream[t.Any]):
     @override
     def get_url(self, context: Context | None) -> str:
         path = self.resource.endpoint.path
-        encoded = {key: quote(str(value), safe="") for key, value in (context or {}).items()}
+        encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
         if isinstance(path, Template):
             path = str(path.render({**self._template_variables(context), "stream_slice": encoded, "parent": encoded}))
         for key, value in encoded.items():
@@ -168,13 +170,17 @@ class GenericStream(RESTStream[t.Any]):
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         endpoint = self.resource.endpoint
         variables = self._template_variables(page.stream_context)
-        request = HTTPRequest(
-            url=self.get_url(page.stream_context),
-            method=endpoint.method,
-            headers=self.http_headers,
-            params={key: value for key, value in render_tree(endpoint.params, variables).items() if value is not None},
-            data=render_tree(endpoint.json, variables),
-        )
+        try:
+            request = HTTPRequest(
+                url=self.get_url(page.stream_context),
+                method=endpoint.method,
+                headers=self.http_headers,
+                params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
+                data=render_tree(endpoint.json, variables),
+            )
+        except TemplateError as exc:
+            msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint in {self.description.origin}"
+            raise StreamError(msg) from None
         endpoint.pagination.apply(request, page.next_page_token)
         return request
 
@@ -283,6 +289,8 @@ class GenericStream(RESTStream[t.Any]):
             except RetriableAPIError as exc:
                 msg = f"{exc} (gave up after {attempts} attempts)"
                 raise StreamError(msg) from None
+            except RedirectRefusedError as exc:
+                raise StreamError(f"stream {self.name}: {exc}") from None
             except (requests.RequestException, ConnectionError) as exc:
                 msg = (
                     f"stream {self.name}: {_short(exc)} for {prepared.method} "
@@ -454,6 +462,12 @@ class GenericStream(RESTStream[t.Any]):
             return value is None or value >= start
 
         return keep
+
+
+def _path_segment(value: object) -> str:
+    """A parent value as one path segment: percent-encoded, and never a dot segment."""
+    segment = quote(str(value), safe="")
+    return segment.replace(".", "%2E") if segment in {".", ".."} else segment
 
 
 def _context_key(context: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, t.Any], ...]:

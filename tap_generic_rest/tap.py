@@ -17,6 +17,7 @@ from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redacti
 from tap_generic_rest.inference import infer_schema
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams import GenericStream, build_stream_classes
+from tap_generic_rest.templating import to_datetime
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Auth
@@ -44,6 +45,14 @@ class TapGenericRest(Tap):
         if base_url and not _URL.match(str(base_url)):
             msg = f"invalid setting base_url {base_url!r}: use an http(s) URL such as https://api.example.com"
             raise SettingsError(msg)
+        _check_start_date(self.config.get("start_date"))
+        for name, minimum, strict in (("request_timeout", 0, True), ("max_retries", 0, False),
+                                      ("backoff_factor", 0, False)):
+            value = self.config.get(name)
+            if isinstance(value, (int, float)) and (value <= minimum if strict else value < minimum):
+                bound = f"greater than {minimum}" if strict else f"at least {minimum}"
+                msg = f"invalid setting {name} {value!r}: it must be {bound}"
+                raise SettingsError(msg)
         if raise_errors:  # a sync (discovery of declared schemas needs no credentials)
             self.check_credentials()
         return errors
@@ -67,7 +76,10 @@ class TapGenericRest(Tap):
     @cached_property
     def authenticator(self) -> Auth:
         """One authenticator for every stream (so an OAuth token is fetched once)."""
-        return self.description.auth.build(self.config)
+        authenticator = self.description.auth.build(self.config)
+        for value in [*authenticator.auth_headers.values(), *authenticator.auth_params.values()]:
+            REDACTOR.add(str(value), *str(value).split(" ")[1:])  # "Basic <base64>" and "<base64>"
+        return authenticator
 
     #: when a child stream may write STATE next (child streams throttle their STATE messages)
     next_child_state_at: float = 0.0
@@ -101,6 +113,16 @@ class TapGenericRest(Tap):
                     stream._schema = infer_schema(stream)
             streams.append(stream)
         return streams
+
+
+def _check_start_date(value: object) -> None:
+    if value is None:
+        return
+    try:
+        to_datetime(value)
+    except (ValueError, OverflowError, OSError):
+        msg = f"invalid setting start_date {value!r}: use an RFC 3339 date-time such as 2024-01-01T00:00:00Z"
+        raise SettingsError(msg) from None
 
 
 def _placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:

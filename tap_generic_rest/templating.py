@@ -15,6 +15,7 @@ import typing as t
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from typing_extensions import override
 
 from tap_generic_rest.errors import UserError
 
@@ -58,13 +59,33 @@ def _is_undefined(value: object) -> bool:
     return type(value).__name__.endswith("Undefined")
 
 
+#: Largest power and largest string/list a template may build (no CPU or memory bombs).
+MAX_EXPONENT = 128
+MAX_SIZE = 1_000_000
+
+
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with the helpers descriptions may call."""
+    """The sandbox with the helpers descriptions may call; ``**`` and ``*`` are bounded."""
+
+    intercepted_binops = frozenset({"**", "*"})  # also keeps Jinja from folding them at compile time
 
     def __init__(self) -> None:
         super().__init__(autoescape=False)
         self.globals.clear()
         self.globals.update(format_datetime=format_datetime)
+
+    @override
+    def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            msg = f"exponents above {MAX_EXPONENT} are not allowed"
+            raise SecurityError(msg)
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                sized = isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
+                if sized and len(sequence) * count > MAX_SIZE:
+                    msg = f"results longer than {MAX_SIZE} are not allowed"
+                    raise SecurityError(msg)
+        return super().call_binop(context, operator, left, right)
 
 
 ENV = _Environment()
@@ -81,6 +102,9 @@ class Template:
         self._expression: t.Any = None
         self._template: t.Any = None
         stripped = source.strip()
+        if "{%" in source:
+            msg = f"template {source!r} uses a statement ({{% ... %}}); descriptions allow only {{{{ expressions }}}}"
+            raise TemplateError(msg)
         try:
             if _is_single_expression(stripped):
                 self._expression = ENV.compile_expression(stripped[2:-2], undefined_to_none=True)
@@ -88,6 +112,9 @@ class Template:
                 self._template = ENV.from_string(source)
         except TemplateSyntaxError as exc:
             msg = f"template {source!r} does not parse: {exc.message}"
+            raise TemplateError(msg) from None
+        except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
+            msg = f"template {source!r} is not allowed: {exc}"
             raise TemplateError(msg) from None
 
     @property
@@ -171,6 +198,9 @@ class Condition:
         except TemplateSyntaxError as exc:
             msg = f"expression {source!r} does not parse: {exc.message}"
             raise TemplateError(msg) from None
+        except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
+            msg = f"expression {source!r} is not allowed: {exc}"
+            raise TemplateError(msg) from None
 
     def __call__(self, **variables: object) -> bool:
         """Evaluate to a boolean."""
@@ -180,10 +210,15 @@ class Condition:
 def _evaluate(what: str, evaluate: t.Callable[..., object], variables: Variables) -> object:
     """Run compiled template code; sandbox violations and failures become :class:`TemplateError`."""
     try:
-        return evaluate(**variables)
+        result = evaluate(**variables)
     except SecurityError as exc:
         msg = f"{what} is not allowed: {exc}"
         raise TemplateError(msg) from None
-    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, OverflowError, MemoryError) as exc:
+    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError, MemoryError,
+            RecursionError) as exc:
         msg = f"{what} failed: {exc}"
         raise TemplateError(msg) from None
+    if callable(result):
+        msg = f"{what} gives a function, not a value; call it or pick a value"
+        raise TemplateError(msg)
+    return result

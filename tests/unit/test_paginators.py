@@ -163,7 +163,7 @@ def test_next_url_refuses_another_host(read: t.Callable[..., t.Any], requests_mo
     with pytest.raises(StreamError) as caught:
         read(NEXT_URL, {"data": ids("1"), "pages": {"next": "https://evil.test/items?page=2"}})
     assert str(caught.value) == (
-        f"stream items: the next-page URL https://evil.test/items?page=2 points at another host than {URL}; "
+        f"stream items: the next-page URL https://evil.test/items?page=2 points at another scheme or host than {URL}; "
         "refusing to send credentials there"
     )
     assert [request.url for request in requests_mock.request_history] == [URL]

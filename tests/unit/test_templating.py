@@ -61,7 +61,7 @@ def test_single_expression_keeps_its_native_type(source: str, expected: object) 
         ("/v1/conversations/{{ stream_slice.id }}", "/v1/conversations/378"),
         ("{{ 1 }}{{ 2 }}", "12"),
         ("n={{ 1 + 1 }}", "n=2"),
-        ("{% if stream_slice.id %}yes{% endif %}", "yes"),
+        ("{{ 'yes' if stream_slice.id else 'no' }}", "yes"),
         ("plain", "plain"),
     ],
 )
@@ -205,3 +205,18 @@ def test_sandbox_leaks_no_environment_or_files(monkeypatch: pytest.MonkeyPatch) 
     assert "canary-value-7f3a" not in text
     assert "root:" not in text  # /etc/passwd
     assert os.environ["TAP_UNIT_CANARY"] == "canary-value-7f3a"
+
+
+STATEMENTS = ["{% if x %}y{% endif %}", "{% for i in range(9) %}{% endfor %}", "{% include 'f' %}"]
+
+
+@pytest.mark.parametrize("source", STATEMENTS)
+def test_statements_are_not_allowed(source: str) -> None:
+    with pytest.raises(TemplateError, match=r"uses a statement"):
+        Template(source)
+
+
+@pytest.mark.parametrize("source", ["{{ 10 ** 5000 }}", "{{ 'x' * 10 ** 7 }}", "{{ [0] * 10 ** 7 }}"])
+def test_resource_bombs_are_refused(source: str) -> None:
+    with pytest.raises(TemplateError, match=r"is not allowed"):
+        Template(source).render({})
