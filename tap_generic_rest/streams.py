@@ -320,17 +320,25 @@ class GenericStream(RESTStream[t.Any]):
             )
             raise StreamError(msg) from None
         scalar_key = self.resource.scalar_key
+        parent_fields = self.resource.parent.fields if self.resource.parent else {}
+        own_keys = [key for key in self.primary_keys if key not in parent_fields]
         for item in items:
-            if isinstance(item, dict):
-                yield item
-            elif scalar_key:
-                yield {scalar_key: item}
-            else:
-                msg = (
-                    f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
-                    "object; point data_selector at a list of objects, or set records.scalar_key"
-                )
-                raise StreamError(msg)
+            if not isinstance(item, dict):
+                if not scalar_key:
+                    msg = (
+                        f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
+                        "object; point data_selector at a list of objects, or set records.scalar_key"
+                    )
+                    raise StreamError(msg)
+                item = {scalar_key: item}  # noqa: PLW2901
+            for key in own_keys:
+                if item.get(key) is None:
+                    msg = (
+                        f"{where}: a record has no value for primary key {key!r} "
+                        f"(record keys: {', '.join(item)}); fix primary_key in the description"
+                    )
+                    raise StreamError(msg)
+            yield item
 
     # -- state ----------------------------------------------------------------------------
 
@@ -400,13 +408,6 @@ class GenericStream(RESTStream[t.Any]):
             row.setdefault(self.replication_key, None)  # a record without its key is emitted (contract §1.5)
         if self.resource.parent is not None and context:
             row.update({key: context[key] for key in self.resource.parent.fields if key in context})
-        for key in self.primary_keys:
-            if row.get(key) is None:
-                msg = (
-                    f"stream {self.name}: a record has no value for primary key {key!r} "
-                    f"(record keys: {', '.join(row)}); fix primary_key in the description"
-                )
-                raise StreamError(msg)
         return row
 
     @override

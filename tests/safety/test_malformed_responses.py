@@ -65,10 +65,6 @@ def records(*items: object) -> dict[str, t.Any]:
 
 
 NOT_JSON = "; check base_url and that the endpoint returns JSON"
-PK_BUG = (
-    "the missing-primary-key error of streams.py GenericStream.post_process names the stream but not the "
-    "URL of the response (minor: it has no response at hand)"
-)
 
 MALFORMED = [
     Malformed("empty-body-200", body(b""), ("the response is not valid JSON", "0 bytes", NOT_JSON)),
@@ -101,13 +97,11 @@ MALFORMED = [
         "primary-key-missing",
         records({"name": "x"}),
         ("a record has no value for primary key 'id'", "(record keys: name)", URL),
-        bug=PK_BUG,
     ),
     Malformed(
         "primary-key-null",
         records({"id": None, "name": "x"}),
         ("a record has no value for primary key 'id'", URL),
-        bug=PK_BUG,
     ),
     Malformed(
         "html-500-after-retries",

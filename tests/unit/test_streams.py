@@ -286,7 +286,7 @@ def test_missing_primary_key_value(
     with pytest.raises(StreamError) as caught:
         sync(items_tap())
     assert str(caught.value) == (
-        "stream items: a record has no value for primary key 'id' (record keys: name); "
+        f"stream items: response from {URL}: a record has no value for primary key 'id' (record keys: name); "
         "fix primary_key in the description"
     )
 
