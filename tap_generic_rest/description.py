@@ -24,7 +24,7 @@ from tap_generic_rest.auth import Auth, build_auth
 from tap_generic_rest.errors import DescriptionError, UserError
 from tap_generic_rest.paginators import Pagination, build_pagination
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import compile_tree, referenced_slice_keys
+from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
 PACKAGE_DIR = Path(__file__).parent
 APIS_DIR = PACKAGE_DIR / "apis"
@@ -51,7 +51,7 @@ class Parent:
 class Endpoint:
     """How to request a resource."""
 
-    path: str
+    path: str | Template  # a Template when the path uses {{ ... }} (seed style); else {key} placeholders
     method: str
     params: dict[str, t.Any]  # values may be compiled templates
     json: dict[str, t.Any] | None
@@ -229,7 +229,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         scalar_key=scalar_key,
         allow_missing=bool(records.get("allow_missing", False)),
         endpoint=Endpoint(
-            path=t.cast("str", compiled["path"]),
+            path=t.cast("str | Template", compiled["path"]),
             method=endpoint_raw.get("method", "GET"),
             params=t.cast("dict[str, t.Any]", compiled["params"] or {}),
             json=t.cast("dict[str, t.Any] | None", compiled["json"]),
