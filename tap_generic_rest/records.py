@@ -6,12 +6,14 @@ import typing as t
 
 from typing_extensions import override
 
+from tap_generic_rest.concurrency import Lookahead, Prefetch
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.failures import ParentGone
 from tap_generic_rest.paginators import PaginationError
 from tap_generic_rest.responses import MalformedResponseError, response_json
 from tap_generic_rest.retries import RetryingStream
 from tap_generic_rest.selectors import SelectorNotFoundError
+from tap_generic_rest.stream_base import context_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -22,6 +24,11 @@ if t.TYPE_CHECKING:
 
 class RecordStream(RetryingStream):
     """Parses responses into records; children are fetched for every parent record."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """No partition prefetched yet."""
+        super().__init__(*args, **kwargs)
+        self._prefetched: dict[tuple[tuple[str, t.Any], ...], Prefetch] = {}
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
@@ -69,7 +76,7 @@ class RecordStream(RetryingStream):
         self.fix_start_point(context)
         keep = self._client_side_filter(context)
         try:
-            for record in self.request_records(context):
+            for record in self._source(context):
                 if keep is None or keep(record):
                     yield record
                 else:
@@ -78,6 +85,44 @@ class RecordStream(RetryingStream):
             self.logger.warning("%s; skipping parent %s", exc, dict(context or {}))
         except PaginationError as exc:
             raise StreamError(f"stream {self.name}: {exc}") from None
+
+    def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """This partition's records (prefetched by a worker, else requested now), with the
+        children of the next records fetched ahead."""
+        prefetched = self._prefetched.pop(context_key(context), None)
+        records = prefetched if prefetched is not None else self.request_records(context)
+        pool = self.runtime.pool
+        if not pool.enabled or not any(c.selected or c.has_selected_descendents for c in self.child_streams):
+            return records
+        return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
+
+    def _prefetch_children(self, record: dict[str, t.Any], context: Context | None) -> list[Prefetch]:
+        """Start fetching the children of ``record`` in the pool (what ``_sync_children`` will sync)."""
+        row = self.post_process(dict(record), context)
+        child_context = {key: row.get(field) for key, field in self.child_context_fields.items()}
+        if any(value is None for value in child_context.values()):
+            return []  # no children for it (get_child_context warns when its turn comes)
+        started = [
+            child.prefetch(child_context)
+            for child in self.child_streams
+            if isinstance(child, RecordStream) and (child.selected or child.has_selected_descendents)
+        ]
+        return [prefetch for prefetch in started if prefetch is not None]
+
+    def prefetch(self, context: dict[str, t.Any]) -> Prefetch | None:
+        """Fetch this partition's records in a worker, for a ``get_records(context)`` to come."""
+        key = context_key(context)
+        if key in self._prefetched:
+            return None  # the same parent twice: the second is fetched when its turn comes
+        self.fix_start_point(context)
+
+        def forget() -> None:
+            if self._prefetched.get(key) is prefetch:
+                del self._prefetched[key]
+
+        prefetch = self.runtime.pool.submit(lambda: self.request_records(context), forget)
+        self._prefetched[key] = prefetch
+        return prefetch
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""

@@ -36,6 +36,7 @@ class RetryingStream(HttpStream):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
+        self.runtime.gate.observe(response)
         status = response.status_code
         if status < HTTPStatus.BAD_REQUEST:
             return
@@ -49,7 +50,7 @@ class RetryingStream(HttpStream):
 
     @property
     def _renews_tokens(self) -> bool:
-        return callable(getattr(self.authenticator, "invalidate", None))
+        return self.runtime.authenticator.renews_tokens
 
     def _describe_failure(self, response: requests.Response) -> str:
         return describe_failure(self.name, self.description.auth.settings(), response)
@@ -93,14 +94,14 @@ class RetryingStream(HttpStream):
             on_backoff=self.backoff_handler,
             jitter=self.backoff_jitter,
             logger=None,  # our handler logs retries with redacted URLs; the final error says the rest
-        )(func)
+        )(self._gated(func))
 
         def request(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             try:
                 return attempt(prepared, context)
             except TokenRejectedError:
                 self.logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
-                self.authenticator.invalidate()  # type: ignore[attr-defined]
+                self.runtime.authenticator.renew(prepared)
                 try:
                     return attempt(prepared.copy(), context)
                 except TokenRejectedError as exc:
@@ -123,6 +124,16 @@ class RetryingStream(HttpStream):
                 raise StreamError(msg) from None
 
         return request
+
+
+    def _gated(self, func: RequestFunc) -> RequestFunc:
+        """Each attempt waits at the run's rate-limit gate first."""
+
+        def gated(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            self.runtime.gate.wait()
+            return func(prepared, context)
+
+        return gated
 
 
 def _retry_after(exception: object) -> float | None:

@@ -7,35 +7,90 @@ modules never import the tap (no import circle) and shared pieces exist exactly 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
 from functools import cached_property
 
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
 from tap_generic_rest.auth import SameHostSession
+from tap_generic_rest.concurrency import FetchPool
+from tap_generic_rest.ratelimit import RateGate
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
+    import requests
     from singer_sdk.helpers.types import Auth
+
+DEFAULT_MAX_CONCURRENCY = 8
+
+
+class SharedAuthenticator(AuthBase):
+    """One authenticator for every worker: requests are signed one at a time, so an OAuth token is
+    fetched once, and a token rejected by several workers at once is renewed once."""
+
+    def __init__(self, inner: Auth) -> None:
+        """Wrap the description's authenticator."""
+        self.inner = inner
+        self._lock = threading.Lock()
+        self._current: str | None = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Sign ``request`` (fetching a token first if there is none)."""
+        with self._lock:
+            signed = self.inner(request)
+            self._current = signed.headers.get("Authorization")
+            return signed
+
+    def __getattr__(self, name: str) -> t.Any:
+        """Everything else is the wrapped authenticator's."""
+        return getattr(self.inner, name)
+
+    @property
+    def renews_tokens(self) -> bool:
+        """Whether a rejected token can be renewed (OAuth)."""
+        return callable(getattr(self.inner, "invalidate", None))
+
+    def renew(self, rejected: requests.PreparedRequest) -> None:
+        """Forget the token ``rejected`` was sent with, unless another worker already renewed it."""
+        with self._lock:
+            if rejected.headers.get("Authorization") == self._current:
+                self.inner.invalidate()  # type: ignore[attr-defined]
 
 
 class SyncRuntime:
     """Shared state of one run of the tap."""
 
-    def __init__(self, build_authenticator: Callable[[], Auth]) -> None:
+    def __init__(self, build_authenticator: Callable[[], Auth], max_concurrency: int = DEFAULT_MAX_CONCURRENCY) -> None:
         """Keep how to build the authenticator (built on first use: discovery may need none)."""
         self._build_authenticator = build_authenticator
+        self.max_concurrency = max_concurrency
+        #: fetches child partitions ahead of the writer
+        self.pool = FetchPool(max_concurrency)
+        #: paused by rate limits, for every worker
+        self.gate = RateGate()
         #: when a child stream may write STATE next (child streams throttle their STATE messages)
         self.next_child_state_at = 0.0
 
     @cached_property
-    def authenticator(self) -> Auth:
-        """One authenticator for every stream (so an OAuth token is fetched once)."""
-        return self._build_authenticator()
+    def authenticator(self) -> SharedAuthenticator:
+        """One authenticator for every stream and worker (so an OAuth token is fetched once)."""
+        return SharedAuthenticator(self._build_authenticator())
 
     @cached_property
     def session(self) -> SameHostSession:
-        """One HTTP session (and connection pool) for every stream."""
-        return SameHostSession()
+        """One HTTP session for every stream, its connection pool sized to the workers."""
+        session = SameHostSession()
+        size = self.max_concurrency + 2  # the workers, the main thread, a token request
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, HTTPAdapter(pool_connections=size, pool_maxsize=size))
+        return session
+
+    def close(self) -> None:
+        """End the run: stop the workers."""
+        self.pool.close()
 
     @cached_property
     def sync_started_at(self) -> dt.datetime:

@@ -34,6 +34,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("request_timeout", th.NumberType, default=300, description="Seconds to wait for a response."),
     th.Property("max_retries", th.IntegerType, default=3, description="Retries of a failed request (429, 5xx)."),
     th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        default=8,
+        description="Requests in flight at once for child streams (1: one at a time).",
+    ),
+    th.Property(
         "backoff_factor",
         th.NumberType,
         default=2,

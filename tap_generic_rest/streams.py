@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_generic_rest.records import RecordStream
 
@@ -24,6 +25,23 @@ class GenericStream(RecordStream):
     #: Top-level fields are conformed to the schema (unknown ones dropped with a warning); nested
     #: values pass as the API sent them. Recursive conformance costs much and gains nothing here.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    #: the SCHEMA messages last written (the SDK writes them on every sync of every partition)
+    _written_schemas: list[dict[str, t.Any]] | None = None
+
+    @override
+    def _write_schema_message(self) -> None:
+        """One SCHEMA message per stream per run, unless the schema changes.
+
+        A child stream is synced once per parent record; pipelinewise-based targets flush a batch
+        on every repeated SCHEMA message.
+        """
+        messages = list(self._generate_schema_messages())
+        schemas = [message.to_dict() for message in messages]
+        if schemas == self._written_schemas:
+            return
+        self._written_schemas = schemas
+        for message in messages:
+            self._tap.write_message(message)
 
 
 def _child_context_fields(description: Description, resource: Resource) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing_extensions import override
 from tap_generic_rest.description import BUILTIN_APIS, Description, builtin_path, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redaction
 from tap_generic_rest.inference import infer_schema
-from tap_generic_rest.runtime import SyncRuntime
+from tap_generic_rest.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams import GenericStream, build_stream_classes
 from tap_generic_rest.templating import to_datetime
@@ -47,7 +47,7 @@ class TapGenericRest(Tap):
             raise SettingsError(msg)
         _check_start_date(self.config.get("start_date"))
         for name, minimum, strict in (("request_timeout", 0, True), ("max_retries", 0, False),
-                                      ("backoff_factor", 0, False)):
+                                      ("backoff_factor", 0, False), ("max_concurrency", 1, False)):
             value = self.config.get(name)
             if isinstance(value, (int, float)) and (value <= minimum if strict else value < minimum):
                 bound = f"greater than {minimum}" if strict else f"at least {minimum}"
@@ -76,7 +76,8 @@ class TapGenericRest(Tap):
     @cached_property
     def runtime(self) -> SyncRuntime:
         """What every stream of this run shares (session, authenticator, start time)."""
-        return SyncRuntime(self._build_authenticator)
+        concurrency = self.config.get("max_concurrency")
+        return SyncRuntime(self._build_authenticator, max_concurrency=int(concurrency or DEFAULT_MAX_CONCURRENCY))
 
     def _build_authenticator(self) -> Auth:
         authenticator = self.description.auth.build(self.config)

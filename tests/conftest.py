@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 import pytest
@@ -24,8 +25,19 @@ def sandbox_config(sandbox: Sandbox, api: str, **overrides: t.Any) -> dict[str, 
         "client_id": sandbox_credentials.CLIENT_ID,
         "client_secret": sandbox_credentials.CLIENT_SECRET,
         **FAST_RETRIES,
+        **concurrency_override(),
         **overrides,
     }
+
+
+#: Runs tests built on :func:`sandbox_config` at a given ``max_concurrency`` (tests/reliability runs
+#: each test at 1 and at the default).
+CONCURRENCY_ENV = "TAP_GENERIC_REST_TEST_MAX_CONCURRENCY"
+
+
+def concurrency_override() -> dict[str, int]:
+    value = os.environ.get(CONCURRENCY_ENV)
+    return {"max_concurrency": int(value)} if value else {}
 
 
 @pytest.fixture(scope="session")

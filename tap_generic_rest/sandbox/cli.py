@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[API:]MODE[:ARG]",
         help=f"inject a fault (repeatable); modes: {', '.join(MODES)}",
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay every answer by this many milliseconds (default 0)"
+    )
     parser.add_argument("--print-counts", action="store_true", help="print expected record counts as JSON and exit")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
@@ -74,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         token_ttl=args.token_ttl,
         faults=args.fault,
         verbose=args.verbose,
+        latency_ms=max(0.0, args.latency_ms),
     )
     if args.print_counts:
         print(json.dumps(sandbox.all_expected_counts(), indent=2))

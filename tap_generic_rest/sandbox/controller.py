@@ -39,6 +39,7 @@ class Sandbox:
         *,
         faults: Iterable[str | Fault] = (),
         verbose: bool = False,
+        latency_ms: float = 0.0,
     ) -> None:
         self.host = host
         self.scale = scale
@@ -46,7 +47,7 @@ class Sandbox:
         self._requested_port = port
         self._verbose = verbose
         self.apis = build_apis(scale, seed, token_ttl)
-        self._dispatcher = Dispatcher(self.apis, faults)
+        self._dispatcher = Dispatcher(self.apis, faults, latency=latency_ms / 1000)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

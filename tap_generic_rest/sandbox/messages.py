@@ -97,6 +97,8 @@ class RecordedRequest:
     """Header names are lower-case."""
     body: bytes
     status: int | None
+    received_at: float = 0.0
+    """``time.monotonic()`` when the request arrived."""
 
     def json(self) -> Any:
         """The request body parsed as JSON."""

@@ -37,8 +37,10 @@ WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 class Dispatcher:
     """Routes requests to the APIs, applying faults and logging every request."""
 
-    def __init__(self, apis: Mapping[str, Api], faults: Iterable[str | Fault] = ()) -> None:
+    def __init__(self, apis: Mapping[str, Api], faults: Iterable[str | Fault] = (), latency: float = 0.0) -> None:
         self.apis = dict(apis)
+        #: seconds every request waits before it is answered (a distant API)
+        self.latency = latency
         self._mounts = sorted(self.apis.values(), key=lambda api: len(api.prefix), reverse=True)
         self.log = RequestLog()
         self.injector = FaultInjector(faults)
@@ -56,6 +58,9 @@ class Dispatcher:
 
     def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes, origin: str) -> Response | None:
         """Answer one request; ``origin`` is ``scheme://host:port`` as the client reached us."""
+        received_at = time.monotonic()
+        if self.latency:
+            time.sleep(self.latency)
         parts = urlsplit(target)
         path = unquote(parts.path)
         mounted = self.mount(path)
@@ -69,7 +74,9 @@ class Dispatcher:
             if answer is not None:
                 answer.headers = {**api.common_headers(), **answer.headers}
         status = answer.status if answer else None
-        self.log.record(RecordedRequest(api_name, method, path, parse_query(parts.query), dict(headers), body, status))
+        self.log.record(
+            RecordedRequest(api_name, method, path, parse_query(parts.query), dict(headers), body, status, received_at)
+        )
         return answer
 
     def _answer(self, api: Api, request: Request) -> Response | None:

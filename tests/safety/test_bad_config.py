@@ -170,6 +170,13 @@ SETTINGS_CASES = [
         ("request_timeout",),
         {"request_timeout": 0},
     ),
+    Bad("max_concurrency-zero", ("invalid setting max_concurrency 0", "at least 1"), {"max_concurrency": 0}),
+    Bad("max_concurrency-negative", ("invalid setting max_concurrency -3", "at least 1"), {"max_concurrency": -3}),
+    Bad(
+        "max_concurrency-not-an-integer",
+        ("invalid settings", "config['max_concurrency']", "integer"),
+        {"max_concurrency": 2.5},
+    ),
     Bad(
         "max_retries-negative",
         ("max_retries",),
