@@ -1,0 +1,198 @@
+"""The benchmark behind scripts/bench (see there and README "Benchmark")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+APIS = ["avatars", "webhooks", "marketing", "support", "oauth_offset"]
+MOUNTS = {"marketing": "marketing/v2"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``command``: (wall seconds, peak RSS MiB of that process, stdout)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            sys.exit(f"bench: {' '.join(command[:3])} failed:\n{err.read().decode()[-2000:]}")
+        return elapsed, usage.ru_maxrss / 1024, out.read().decode()
+
+
+# -- the plain loop: the tap's own requests, replayed with bare `requests` -----------------------
+
+
+def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The HTTP requests a serial sync of the tap sends (method, URL, headers, body), in order."""
+    import requests  # noqa: PLC0415
+
+    from tap_generic_rest.tap import TapGenericRest  # noqa: PLC0415
+
+    sent: list[dict[str, t.Any]] = []
+    original = requests.Session.send
+
+    def send(self: requests.Session, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        sent.append({"method": request.method, "url": request.url, "headers": dict(request.headers), "body": body})
+        return original(self, request, **kwargs)
+
+    requests.Session.send = send  # type: ignore[method-assign]
+    devnull = open(os.devnull, "w")  # noqa: SIM115
+    stdout, sys.stdout = sys.stdout, devnull
+    logging.disable(logging.CRITICAL)
+    try:
+        TapGenericRest(config={**config, "max_concurrency": 1}, parse_env_config=False).sync_all()
+    finally:
+        sys.stdout = stdout
+        logging.disable(logging.NOTSET)
+        requests.Session.send = original  # type: ignore[method-assign]
+    return sent
+
+
+def plain(requests_file: str, in_flight: int) -> None:
+    """(subprocess) Send every captured request, parse every JSON body; ``in_flight`` at once."""
+    import requests  # noqa: PLC0415
+    from requests.adapters import HTTPAdapter  # noqa: PLC0415
+
+    captured = json.loads(Path(requests_file).read_text())
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(pool_maxsize=in_flight + 1))
+
+    def one(request: dict[str, t.Any]) -> int:
+        response = session.request(request["method"], request["url"], headers=request["headers"],
+                                   data=request["body"], timeout=60)
+        return len(json.dumps(response.json())) if response.content else 0
+
+    if in_flight == 1:
+        for request in captured:
+            one(request)
+    else:
+        with ThreadPoolExecutor(in_flight) as pool:
+            list(pool.map(one, captured))
+
+
+# -- the pipeline: one small function, easy to change with meltano.yml -------------------------
+
+
+def meltano_command(api: str, base_url: str) -> tuple[list[str], dict[str, str]]:
+    """``meltano run tap-generic-rest target-duckdb`` for one API, as the README shows it."""
+    env = {
+        "TAP_GENERIC_REST_API": api,
+        "TAP_GENERIC_REST_BASE_URL": base_url,
+        "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": f"bench_{api}",
+        "TARGET_DUCKDB_FILEPATH": str(ROOT / "output" / "bench.duckdb"),
+    }
+    command = [str(BIN / "meltano"), "run", "--full-refresh", "--state-id-suffix", f"bench-{api}",
+               "tap-generic-rest", "target-duckdb"]
+    return command, env
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def bench(args: argparse.Namespace) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    sandbox = subprocess.Popen(
+        [str(BIN / "tap-generic-rest-sandbox"), "--port", str(port), "--scale", str(args.scale),
+         "--latency-ms", str(args.latency_ms)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        counts = json.loads(subprocess.run(
+            [str(BIN / "tap-generic-rest-sandbox"), "--scale", str(args.scale), "--print-counts"],
+            capture_output=True, text=True, check=True).stdout)
+        (ROOT / "output").mkdir(exist_ok=True)
+        print(f"scale {args.scale}, latency {args.latency_ms:g} ms; records/s (peak RSS MiB); ratios to the plain loop")
+        header = ["api", "records", "plain x1", "plain x8", "tap c=1", "tap c=8", "meltano",
+                  "c=1/plain1", "c=8/plain8", "c=8/plain1", "meltano/tap (time)"]
+        print(" | ".join(header))
+        for api in args.apis:
+            run_api(api, base, counts, args)
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+
+
+def run_api(api: str, base: str, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
+    from tap_generic_rest.sandbox import credentials  # noqa: PLC0415
+
+    base_url = f"{base}/{MOUNTS.get(api, api)}"
+    total = sum((counts[api] if isinstance(counts[api], dict) else {}).values()) or 0
+    config = {"api": api, "base_url": base_url, "token_url": f"{base}/oauth_offset/oauth/token",
+              "api_key": credentials.API_KEY, "access_token": credentials.ACCESS_TOKEN,
+              "client_id": credentials.CLIENT_ID, "client_secret": credentials.CLIENT_SECRET,
+              "max_retries": 3, "backoff_factor": 0.5}
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    requests_file = work / "requests.json"
+    requests_file.write_text(json.dumps(capture(config)))
+    cells: dict[str, tuple[float, float]] = {}
+    for name, in_flight in (("plain x1", 1), ("plain x8", 8)):
+        seconds, rss, _ = measured([sys.executable, __file__, "--plain", str(requests_file), str(in_flight)])
+        cells[name] = seconds, rss
+    for name, concurrency in (("tap c=1", 1), ("tap c=8", None)):
+        settings = config if concurrency is None else {**config, "max_concurrency": concurrency}
+        config_file = work / f"{name[-3:]}.json"
+        config_file.write_text(json.dumps(settings))
+        seconds, rss, output = measured([args.tap, "--config", str(config_file)])
+        records = sum(line.startswith('{"type":"RECORD"') for line in output.splitlines())
+        total = total or records
+        cells[name] = seconds, rss
+    if args.meltano:
+        command, env = meltano_command(api, base_url)
+        cells["meltano"] = measured(command, env)[:2]
+    rate = {name: total / seconds for name, (seconds, _) in cells.items()}
+    row = [api, str(total)] + [
+        f"{rate[name]:.0f} ({cells[name][1]:.0f})" if name in cells else "-"
+        for name in ("plain x1", "plain x8", "tap c=1", "tap c=8", "meltano")
+    ]
+    row += [f"{rate['tap c=1'] / rate['plain x1']:.2f}", f"{rate['tap c=8'] / rate['plain x8']:.2f}",
+            f"{rate['tap c=8'] / rate['plain x1']:.2f}",
+            f"{cells['meltano'][0] / cells['tap c=8'][0]:.2f}" if "meltano" in cells else "-"]
+    print(" | ".join(row), flush=True)
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--plain":
+        plain(sys.argv[2], int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(prog="scripts/bench")
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--apis", type=lambda text: text.split(","), default=APIS)
+    parser.add_argument("--no-meltano", dest="meltano", action="store_false")
+    parser.add_argument("--tap", default=str(BIN / "tap-generic-rest"), help="the tap executable to measure")
+    bench(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
