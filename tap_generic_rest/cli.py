@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import simplejson
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_generic_rest.errors import REDACTOR, UserError
+from tap_generic_rest.importer import import_pipeline, to_yaml
 from tap_generic_rest.tap import TapGenericRest
 
 USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
 
 
+@click.command("import")
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+def import_command(pipeline: Path) -> None:
+    """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
+    click.echo(to_yaml(import_pipeline(pipeline), pipeline), nl=False)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run ``tap-generic-rest`` with the Singer command line."""
+    """Run ``tap-generic-rest`` with the Singer command line, or ``tap-generic-rest import PIPELINE.py``."""
+    args = sys.argv[1:] if argv is None else argv
+    command = import_command if args[:1] == ["import"] else TapGenericRest.cli
+    if command is import_command:
+        args = args[1:]
     try:
-        code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
+        code = command.main(args=args, prog_name="tap-generic-rest import" if command is import_command else None,
+                            standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
