@@ -192,8 +192,6 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             if key not in properties:
                 fail(f"parent.fields.{key}", f"{key!r} is added to every record but is not a property "
                      f"of the schema {raw['schema']}; add it to the schema")
-    if schema is None and parent is not None:
-        fail("schema", "a child resource needs a declared schema (only top-level resources are inferred)")
     sources = set(parent.fields) if parent else set()
     for placeholder in _PLACEHOLDER.findall(endpoint_raw["path"]):
         if placeholder not in sources:

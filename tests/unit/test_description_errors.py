@@ -161,11 +161,6 @@ BAD_DOCUMENTS = [
         id="incremental-without-replication-key",
     ),
     pytest.param(
-        document(item("apps"), child("kids", "apps", schema=None)),
-        "resources[1].schema: a child resource needs a declared schema (only top-level resources are inferred)",
-        id="child-without-schema",
-    ),
-    pytest.param(
         document(item(nme="x")),
         "resources[0]: unknown field(s) 'nme'; allowed: endpoint, incremental, name, parent, primary_key, "
         "records, replication_key, schema, sorted, write_disposition",
