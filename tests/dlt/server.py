@@ -87,6 +87,9 @@ def _route(request: Request, host: str) -> Answer:
         if path.startswith("/flaky/") and post_id == GONE_POST:
             return HTTPStatus.NOT_FOUND, {"error": "post not found"}, {}
         return ok, {"data": comments(post_id)}, {}
+    if match := re.fullmatch(r"/comments/(\d+)-(\d)", path):
+        post_id, number = int(match.group(1)), int(match.group(2))
+        return ok, {**comments(post_id)[number - 1], "likes": post_id * number}, {}
     if match := re.fullmatch(r"/posts/(\d+)", path):
         return ok, next(post for post in POSTS if post["id"] == int(match.group(1))), {}
     if path == "/json_link/posts":  # {"data", "next": absolute URL}
@@ -130,6 +133,8 @@ def _route(request: Request, host: str) -> Answer:
         since, until = query.get("since", [""])[0], query.get("until", ["9999"])[0]
         return ok, {"data": [post for post in POSTS if since <= post["updated_at"] < until]}, {}
     if path == "/search":
+        if request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return ok, {"data": [{"id": 1, "form": parse_qs(request.body)}]}, {}
         sent = json.loads(request.body) if request.body else None
         return ok, {"data": [{"id": 1, "body": sent}]}, {}
     if path == "/oauth/token" and request.method == "POST":

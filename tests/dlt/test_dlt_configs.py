@@ -63,6 +63,11 @@ EXPECTED: dict[str, Records] = {
                    for n in range(1, 24)],
         "echo_headers": [echo("/echo/by-header", {"post": str(n)}, X_Post=str(n))[0] for n in range(1, 24)],
     },
+    "chains_and_bodies": {
+        "comment_detail": [{**comment, "likes": comment["post_id"] * int(comment["id"][-1]),
+                            "_comments_post_id": comment["post_id"]} for comment in ALL_COMMENTS],
+        "form": [{"id": 1, "form": {"post": [str(n)], "kind": ["form"]}} for n in range(1, 24)],
+    },
     "incremental": {
         "start_param": POSTS[9:],  # updated_at >= 2024-01-10
         "placeholders": POSTS[9:14],  # and < end_value 2024-01-15
@@ -135,6 +140,7 @@ NOT_YET: dict[str, str] = {
     "paginators": ENGINE + "row 7 client paginator, shorthands, paginator: null, dlt paginator types and fields",
     "auth": ENGINE + "row 5 dlt auth forms with literal values",
     "relationships": ENGINE + "row 6 {resources.*} placeholders, type: resolve, include_from_parent, selected",
+    "chains_and_bodies": ENGINE + "row 6 placeholders in chains, static path params, selected; row 9 form bodies",
     "incremental": ENGINE + "row 8 endpoint.incremental, {incremental.*}, type: incremental",
     "response_actions": ENGINE + "row 9 response_actions, row 6 placeholders and selected: false",
     "headers_and_braces": ENGINE + "row 9 endpoint headers, row 10 {{ }} as literal braces",
