@@ -183,3 +183,31 @@ def test_cli_keeps_the_tap_commands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--about", "--format", "json"])
     assert info.value.code == 0
     assert '"name": "tap-generic-rest"' in capsys.readouterr().out
+
+
+def test_the_dlt_docs_pattern(tmp_path: Path) -> None:
+    """A source function with a secret parameter, a RESTAPIConfig variable and `yield from`."""
+    config = imported(tmp_path, """
+        from typing import Any, Optional
+        import dlt
+        from dlt.sources.rest_api import RESTAPIConfig, rest_api_resources
+
+        @dlt.source
+        def tracker_source(access_token: Optional[str] = dlt.secrets.value) -> Any:
+            config: RESTAPIConfig = {
+                "client": {"base_url": "https://api.example.com/", "auth": {"token": access_token}},
+                "resource_defaults": {"primary_key": "id", "write_disposition": "merge",
+                                      "endpoint": {"params": {"per_page": 100}}},
+                "resources": [
+                    {"name": "issues", "endpoint": {"path": "repos/issues", "params": {
+                        "since": {"type": "incremental", "cursor_path": "updated_at",
+                                  "initial_value": "2024-01-25T11:21:28Z"}}}},
+                    {"name": "issue_comments", "endpoint": {"path": "repos/issues/{resources.issues.number}/comments"},
+                     "include_from_parent": ["id"]},
+                ],
+            }
+            yield from rest_api_resources(config)
+    """)
+    assert config["client"]["auth"] == {"token": "{{ config.access_token }}"}
+    assert config["resources"][0]["endpoint"]["params"]["since"]["initial_value"] == "2024-01-25T11:21:28Z"
+    assert config["resources"][1]["endpoint"]["path"] == "repos/issues/{resources.issues.number}/comments"
