@@ -37,6 +37,7 @@ ALL_COMMENTS = [comment for post in POSTS for comment in comments(post["id"])]
 KEPT_COMMENTS = [comment for comment in ALL_COMMENTS if comment["post_id"] != GONE_POST]
 
 EXPECTED: dict[str, Records] = {
+    "common_subset": dict.fromkeys(["offset", "cursor", "single"], POSTS),
     "url_joining": {"posts": POSTS, "full": POSTS},
     "resource_forms": {"plain/posts": POSTS, "wrapped-posts": POSTS, "echo": echo("/echo", {"a": "1"})},
     "paginator_auto": dict.fromkeys(["json_link", "json_link_nested", "header_link", "page_number", "cursor"], POSTS),
