@@ -6,15 +6,13 @@ import subprocess
 import sys
 import textwrap
 import typing as t
+from pathlib import Path
 
 import pytest
 import yaml
 
 from tap_generic_rest.cli import main
-from tap_generic_rest.importer import PipelineImportError, import_pipeline
-
-if t.TYPE_CHECKING:
-    from pathlib import Path
+from tap_generic_rest.importer import PipelineImportError, import_pipeline, to_yaml
 
 
 def write(tmp_path: Path, source: str) -> Path:
@@ -211,3 +209,10 @@ def test_the_dlt_docs_pattern(tmp_path: Path) -> None:
     assert config["client"]["auth"] == {"token": "{{ config.access_token }}"}
     assert config["resources"][0]["endpoint"]["params"]["since"]["initial_value"] == "2024-01-25T11:21:28Z"
     assert config["resources"][1]["endpoint"]["path"] == "repos/issues/{resources.issues.number}/comments"
+
+
+def test_yaml_keeps_every_string_a_string() -> None:
+    values = {"when": "2024-01-25T11:21:28Z", "number": "123", "flag": "true", "nothing": "null", "empty": "",
+              "template": "{{ config.x }}", "placeholder": "{resources.p.id}", "tilde": "~", "hex": "0x10",
+              "yes": "yes", "colon": "a: b", "hash": "#x", "real": 1.5, "integer": -3, "none": None}
+    assert yaml.safe_load(to_yaml(values, Path("p.py"))) == values
