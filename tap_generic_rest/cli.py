@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import typing as t
 from pathlib import Path
 
 import click
@@ -24,15 +25,26 @@ def import_command(pipeline: Path) -> None:
     click.echo(to_yaml(import_pipeline(pipeline), pipeline), nl=False)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run ``tap-generic-rest`` with the Singer command line, or ``tap-generic-rest import PIPELINE.py``."""
-    args = sys.argv[1:] if argv is None else argv
-    command = import_command if args[:1] == ["import"] else TapGenericRest.cli
-    if command is import_command:
-        args = args[1:]
+def run_import(args: list[str]) -> t.NoReturn:
+    """``tap-generic-rest import PIPELINE.py``; errors are one line and a non-zero exit, as the tap's."""
     try:
-        code = command.main(args=args, prog_name="tap-generic-rest import" if command is import_command else None,
-                            standalone_mode=False)
+        import_command.main(args=args, prog_name="tap-generic-rest import", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"tap-generic-rest: error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run ``tap-generic-rest`` with the Singer command line (or ``tap-generic-rest import PIPELINE.py``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["import"]:
+        run_import(args[1:])
+    try:
+        code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
