@@ -12,7 +12,8 @@ import simplejson
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_generic_rest.errors import REDACTOR, UserError
-from tap_generic_rest.importer import import_pipeline, to_yaml
+from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.tap import TapGenericRest
 
 USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
@@ -22,7 +23,13 @@ USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(pipeline: Path) -> None:
     """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
-    click.echo(to_yaml(import_pipeline(pipeline), pipeline), nl=False)
+    config = import_pipeline(pipeline)
+    click.echo(to_yaml(config, pipeline), nl=False)
+    unknown = [name for name in setting_references(config) if name not in CONFIG_SCHEMA["properties"]]
+    if unknown:
+        click.echo(f"tap-generic-rest import: note: {', '.join(unknown)} (from dlt.secrets/dlt.config) "
+                   f"{'is not a tap setting' if len(unknown) == 1 else 'are not tap settings'}; rename "
+                   f"each to one of {', '.join(SECRET_SETTINGS)} in the description", err=True)
 
 
 def run_import(args: list[str]) -> t.NoReturn:

@@ -27,6 +27,7 @@ SOURCE_FUNCTIONS = ("rest_api_source", "rest_api_resources")
 CONFIG_TYPE = "RESTAPIConfig"
 _LOOKUPS = ("secrets", "config")
 _SETTING = re.compile(r"[^A-Za-z0-9_]")
+_REFERENCE = re.compile(r"\{\{ config\.(\w+) \}\}")
 
 
 class PipelineImportError(UserError):
@@ -55,6 +56,15 @@ def import_pipeline(path: Path) -> dict[str, t.Any]:
     if not isinstance(config, dict):
         raise reader.refuse(node, "the rest_api config must be a dict")
     return config
+
+
+def setting_references(config: object) -> list[str]:
+    """The settings the imported config refers to (``{{ config.x }}``), in first-seen order."""
+    if isinstance(config, dict):
+        return list(dict.fromkeys(name for value in config.values() for name in setting_references(value)))
+    if isinstance(config, list):
+        return list(dict.fromkeys(name for value in config for name in setting_references(value)))
+    return _REFERENCE.findall(config) if isinstance(config, str) else []
 
 
 def to_yaml(config: dict[str, t.Any], origin: Path) -> str:

@@ -12,7 +12,8 @@ import yaml
 
 from tap_generic_rest.description import load_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.importer import import_pipeline, to_yaml
+from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+from tap_generic_rest.settings import SECRET_SETTINGS
 
 SEED_PIPELINES = sorted((Path(__file__).parent / "seed_pipelines").glob("seed_*.py"))
 
@@ -35,7 +36,8 @@ def test_seed_imports(pipeline: Path) -> None:
     assert config == expected_from_text(pipeline.read_text(encoding="utf-8"))
     text = yaml.safe_dump(config)
     assert "dlt.secrets" not in text
-    assert "{{ config." in text  # every seed authenticates with a secret
+    assert setting_references(config)  # every seed authenticates with a secret ...
+    assert set(setting_references(config)) <= set(SECRET_SETTINGS)  # ... held in a setting the tap declares
 
 
 @pytest.mark.parametrize("pipeline", SEED_PIPELINES, ids=lambda path: path.stem)

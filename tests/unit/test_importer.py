@@ -216,3 +216,19 @@ def test_yaml_keeps_every_string_a_string() -> None:
               "template": "{{ config.x }}", "placeholder": "{resources.p.id}", "tilde": "~", "hex": "0x10",
               "yes": "yes", "colon": "a: b", "hash": "#x", "real": 1.5, "integer": -3, "none": None}
     assert yaml.safe_load(to_yaml(values, Path("p.py"))) == values
+
+
+def test_cli_notes_references_to_settings_the_tap_does_not_have(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, 's = rest_api_source({"client": {"base_url": "https://h", "auth": {"type": "http_basic",'
+                           ' "username": dlt.secrets["api_key"], "password": dlt.secrets["pass_word"]}},'
+                           ' "resources": [{"name": "a", "endpoint": {"params": {"k": dlt.config["region"]}}}]})')
+    with pytest.raises(SystemExit) as info:
+        main(["import", str(path)])
+    assert info.value.code == 0
+    captured = capsys.readouterr()
+    assert "{{ config.pass_word }}" in captured.out
+    assert captured.err.splitlines() == [
+        "tap-generic-rest import: note: pass_word, region (from dlt.secrets/dlt.config) are not tap settings; "
+        "rename each to one of api_key, password, access_token, client_id, client_secret in the description"]
