@@ -22,11 +22,33 @@ import re
 import typing as t
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator
+    import logging
+    from collections.abc import Iterable, Iterator, Sequence
+    from typing import Protocol
 
     from singer_sdk.helpers.types import Context
 
-    from tap_generic_rest.streams import GenericStream
+    class SampledStream(Protocol):
+        """What inference needs of a stream (no import of the stream modules: no import circle)."""
+
+        name: str
+
+        @property
+        def logger(self) -> logging.Logger: ...
+
+        @property
+        def primary_keys(self) -> Sequence[str]: ...
+
+        @property
+        def parent_stream_type(self) -> type[t.Any] | None: ...
+
+        def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]: ...
+
+        def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None: ...
+
+        def generate_child_contexts(
+            self, record: dict[str, t.Any], context: Context | None
+        ) -> Iterable[Context | None]: ...
 
 SAMPLE_SIZE = 1000
 #: how many parent records a child stream's schema is sampled from
@@ -106,20 +128,20 @@ class SchemaSampler:
 
     def __init__(self) -> None:
         """Start with no streams and no samples."""
-        self._streams: dict[type[GenericStream], GenericStream] = {}
+        self._streams: dict[type[SampledStream], SampledStream] = {}
         self._samples: dict[str, tuple[int, list[tuple[dict[str, t.Any], Context | None]]]] = {}
 
-    def add(self, stream: GenericStream) -> None:
+    def add(self, stream: SampledStream) -> None:
         """Know ``stream`` (every stream is added, in order, before its children are inferred)."""
         self._streams[type(stream)] = stream
 
-    def infer_schema(self, stream: GenericStream) -> dict[str, t.Any]:
+    def infer_schema(self, stream: SampledStream) -> dict[str, t.Any]:
         """Read up to ``SAMPLE_SIZE`` records of ``stream`` (through its parents) and infer its schema."""
         records = [record for record, _ in self._sample(stream, SAMPLE_SIZE)]
         stream.logger.info("Inferred the schema of %s from %d records", stream.name, len(records))
         return schema_from_records(records, stream.primary_keys)
 
-    def _sample(self, stream: GenericStream, limit: int) -> list[tuple[dict[str, t.Any], Context | None]]:
+    def _sample(self, stream: SampledStream, limit: int) -> list[tuple[dict[str, t.Any], Context | None]]:
         cached = self._samples.get(stream.name)
         if cached is not None and (cached[0] >= limit or len(cached[1]) < cached[0]):
             return cached[1]  # enough, or everything there is
@@ -127,16 +149,17 @@ class SchemaSampler:
         self._samples[stream.name] = (limit, sample)
         return sample
 
-    def _records(self, stream: GenericStream) -> Iterator[tuple[dict[str, t.Any], Context | None]]:
+    def _records(self, stream: SampledStream) -> Iterator[tuple[dict[str, t.Any], Context | None]]:
         for context in self._contexts(stream):  # a sync's records (a parent gone with 404 gives none)
             for record in stream.get_records(context):
-                yield stream.post_process(dict(record), context), context
+                if (row := stream.post_process(dict(record), context)) is not None:
+                    yield row, context
 
-    def _contexts(self, stream: GenericStream) -> Iterator[Context | None]:
+    def _contexts(self, stream: SampledStream) -> Iterator[Context | None]:
         if stream.parent_stream_type is None:
             yield None
             return
-        parent = self._streams[t.cast("type[GenericStream]", stream.parent_stream_type)]
+        parent = self._streams[t.cast("type[SampledStream]", stream.parent_stream_type)]
         contexts = (
             child_context
             for record, context in self._sample(parent, PARENT_SAMPLE)
