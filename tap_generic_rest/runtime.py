@@ -32,6 +32,13 @@ class SyncRuntime:
         """One authenticator for every stream (so an OAuth token is fetched once)."""
         return self._build_authenticator()
 
+    def resource_authenticator(self, name: str, build: Callable[[], Auth]) -> Auth:
+        """The authenticator of a resource with its own ``endpoint.auth`` (built once)."""
+        cache: dict[str, Auth] = self.__dict__.setdefault("_resource_authenticators", {})
+        if name not in cache:
+            cache[name] = build()
+        return cache[name]
+
     @cached_property
     def session(self) -> SameHostSession:
         """One HTTP session (and connection pool) for every stream."""
