@@ -134,19 +134,10 @@ def server() -> Iterator[TestServer]:
 ENGINE = "not in the engine yet (issue 9, branch issue-9): "
 #: configs the merged engine cannot run yet: case -> the missing feature (strict: an xpass fails)
 NOT_YET: dict[str, str] = {
-    "url_joining": ENGINE + "row 1 URL joining, row 2 optional primary_key, row 7 paginator string shorthands",
-    "resource_forms": ENGINE + "row 4 string resources and endpoints, row 2 optional primary_key, "
-                      "data_selector auto-detection, row 11 names with - and /",
-    "paginator_auto": ENGINE + "row 3 paginator auto-detection",
-    "paginators": ENGINE + "row 7 client paginator, shorthands, paginator: null, dlt paginator types and fields",
-    "auth": ENGINE + "row 5 dlt auth forms with literal values",
     "relationships": ENGINE + "row 6 {resources.*} placeholders, type: resolve, include_from_parent, selected",
     "chains_and_bodies": ENGINE + "row 6 placeholders in chains, static path params, selected; row 9 form bodies",
-    "incremental": ENGINE + "row 8 endpoint.incremental, {incremental.*}, type: incremental",
     "response_actions": ENGINE + "row 9 response_actions, row 6 placeholders and selected: false",
     "headers_and_braces": ENGINE + "row 9 endpoint headers, row 10 {{ }} as literal braces",
-    "loader_keys": ENGINE + "row 11 loader-only keys",
-    "empty": ENGINE + "row 11 empty resources",
 }
 
 

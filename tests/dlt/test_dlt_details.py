@@ -44,13 +44,11 @@ def discovered(config: dict[str, t.Any], tmp_path: Path, **settings: t.Any) -> d
     return {entry["tap_stream_id"]: entry for entry in tap.catalog_dict["streams"]}
 
 
-@not_yet(ENGINE + "row 1 URL joining")
 def test_url_joining_requests(server: TestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_tap(load_config("url_joining", server), tmp_path, capsys)
     assert {request.path for request in server.requests} == {"/api/v1/posts", "/plain/posts"}
 
 
-@not_yet(ENGINE + "row 7 dlt offset paginator (limit, total_path)")
 def test_offset_sends_limit_and_offset_from_the_first_request(
     server: TestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -59,7 +57,6 @@ def test_offset_sends_limit_and_offset_from_the_first_request(
     assert sync == [{"offset": [str(n)], "limit": ["5"]} for n in range(0, 25, 5)]
 
 
-@not_yet(ENGINE + "row 5 oauth2_client_credentials with access_token_url, access_token_request_data")
 def test_oauth_token_request_sends_the_extra_data(
     server: TestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -71,7 +68,6 @@ def test_oauth_token_request_sends_the_extra_data(
                     "scope": "read"}
 
 
-@not_yet(ENGINE + "row 5 bearer without type, {{ config.x }} setting references")
 def test_a_secret_may_name_a_tap_setting(
     server: TestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,7 +92,6 @@ def test_incremental_resumes_from_the_bookmark(
     assert [record["id"] for record in second.get("start_param", [])] in ([], [23])  # the boundary record at most
 
 
-@not_yet(ENGINE + "row 6 {resources.*} placeholders, include_from_parent (inference of children is done)")
 def test_every_stream_is_inferred_children_too(server: TestServer, tmp_path: Path) -> None:
     streams = discovered(load_config("relationships", server), tmp_path)
     posts = streams["posts"]["schema"]["properties"]
@@ -110,7 +105,6 @@ def test_every_stream_is_inferred_children_too(server: TestServer, tmp_path: Pat
     assert len(children) <= 2 * 5  # two child streams, five parents each
 
 
-@not_yet(ENGINE + "row 11 empty resources")
 def test_an_empty_resources_list_discovers_nothing(server: TestServer, tmp_path: Path) -> None:
     assert discovered(load_config("empty", server), tmp_path) == {}
     assert server.requests == []

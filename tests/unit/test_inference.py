@@ -146,8 +146,8 @@ def kid_resources(resource: t.Callable[..., t.Any], *, parent_schema: bool) -> l
     apps = resource("apps", "/apps")
     if not parent_schema:
         apps.pop("schema")
-    kids = resource("kids", "/apps/{app_id}/kids", primary_key=["app_id", "id"],
-                    parent={"resource": "apps", "fields": {"app_id": "id"}})
+    kids = resource("kids", "/apps/{resources.apps.id}/kids", primary_key=["app_id", "id"],
+                    parent_fields={"app_id": "id"})
     kids.pop("schema")
     return [apps, kids]
 
@@ -182,8 +182,8 @@ def test_a_grandchild_is_inferred_through_its_parents(
     requests_mock.get(re.compile(r"https://api\.test/apps/a\d/kids"), json=_kids)
     toys = requests_mock.get(re.compile(r"https://api\.test/kids/[^/]+/toys"),
                              json={"data": [{"id": "t1", "price": 1.5}]})
-    grandchild = resource("toys", "/kids/{kid_id}/toys", primary_key=["kid_id", "id"],
-                          parent={"resource": "kids", "fields": {"kid_id": "id"}})
+    grandchild = resource("toys", "/kids/{resources.kids.id}/toys", primary_key=["kid_id", "id"],
+                          parent_fields={"kid_id": "id"})
     grandchild.pop("schema")
     schema = make_tap(*kid_resources(resource, parent_schema=False), grandchild).streams["toys"].schema
     assert schema["properties"] == {"kid_id": {"type": ["string"]}, "id": {"type": ["string"]},
