@@ -10,7 +10,7 @@ import pytest
 
 from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_description, parse_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.paginators import Cursor, PageNumber
+from tap_generic_rest.paginator_types import Cursor, PageNumber
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
