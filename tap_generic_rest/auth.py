@@ -1,9 +1,8 @@
-"""Authentication, by the description's ``client.auth.type``.
+"""Authentication, by dlt's auth ``type`` (``client.auth``, ``endpoint.auth``).
 
-Credential fields of ``client.auth`` name the tap setting that holds the value (``token:
-api_key`` reads the ``api_key`` setting); descriptions never hold secrets. ``AUTH_TYPES`` maps
-``type:`` to its class. One authenticator serves every stream of a tap, so an OAuth token is
-fetched once and reused.
+Values are literals; a value may instead read a tap setting with a template, ``{{ config.api_key }}``
+(the one way to refer to a setting). ``AUTH_TYPES`` maps dlt's type names to classes. One
+authenticator per auth config serves every stream that uses it, so an OAuth token is fetched once.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from singer_sdk.authenticators import (
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, UserError
+from tap_generic_rest.templating import Template, compile_string, referenced_keys
 
 Config = t.Mapping[str, t.Any]
 
@@ -37,27 +37,34 @@ class AuthError(UserError):
 
 
 class Auth:
-    """An authentication scheme: which settings it reads and the authenticator it builds."""
+    """An authentication scheme: the settings its values read and the authenticator it builds."""
 
     type: t.ClassVar[str]
-    #: description field -> whether the setting it names is required
+    #: field -> whether a setting it reads must be set
     credential_fields: t.ClassVar[dict[str, bool]] = {}
 
     def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
-        """Keep the description's ``client.auth``."""
+        """Keep the normalized auth config (a dict with ``type``)."""
         self.spec = dict(spec)
 
     def settings(self) -> dict[str, bool]:
-        """Setting name -> required, for every credential this scheme reads."""
-        return {
-            self.spec[field]: required
-            for field, required in self.credential_fields.items()
-            if self.spec.get(field)
-        }
+        """Setting name -> required, for every setting this scheme's values read."""
+        found: dict[str, bool] = {}
+        for field, required in self.credential_fields.items():
+            for name in sorted(referenced_keys(self.spec.get(field), "config")):
+                found[name] = found.get(name, False) or required
+        return found
 
-    def value(self, config: Config, field: str) -> str:
-        """The value of the setting named by ``field``."""
-        return str(config.get(self.spec.get(field, ""), "") or "")
+    def value(self, config: Config, field: str, default: str = "") -> str:
+        """A field's value: its literal, or its template rendered over the settings."""
+        raw = self.spec.get(field, default)
+        compiled = compile_string(raw) if isinstance(raw, str) else raw
+        rendered = compiled.render({"config": config}) if isinstance(compiled, Template) else compiled
+        return "" if rendered is None else str(rendered)
+
+    def secrets(self, config: Config) -> list[str]:
+        """The values to mask in logs."""
+        return [self.value(config, field) for field in self.credential_fields]
 
     def build(self, config: Config) -> APIAuthenticatorBase:
         """The SDK authenticator for ``config``."""
@@ -82,9 +89,9 @@ class Bearer(Auth):
 
 
 class Basic(Auth):
-    """HTTP Basic; the password may be empty."""
+    """HTTP Basic; either value may be empty."""
 
-    type = "basic"
+    type = "http_basic"
     credential_fields: t.ClassVar[dict[str, bool]] = {"username": True, "password": False}
 
     @override
@@ -98,26 +105,37 @@ class ApiKey(Auth):
     """A key in a header or a query parameter (``name``, ``location``)."""
 
     type = "api_key"
-    credential_fields: t.ClassVar[dict[str, bool]] = {"key": True}
+    credential_fields: t.ClassVar[dict[str, bool]] = {"api_key": True}
 
     @override
     def build(self, config: Config) -> APIAuthenticatorBase:
+        location = self.spec.get("location", "header")
         return APIKeyAuthenticator(
-            key=self.spec.get("name", "X-API-Key"),
-            value=self.value(config, "key"),
-            location=self.spec.get("location", "header"),
+            key=self.value(config, "name", "Authorization"),
+            value=self.value(config, "api_key"),
+            location="header" if location == "header" else "params",
         )
 
 
 class ClientCredentialsAuthenticator(OAuthAuthenticator):
     """OAuth2 client credentials: one token reused until 60 s before expiry, renewable on demand."""
 
-    def __init__(self, *, token_url: str, client_id: str, client_secret: str) -> None:
-        """Keep the token endpoint and client credentials."""
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        request_data: t.Mapping[str, t.Any] | None = None,
+        default_expiration: int | None = None,
+    ) -> None:
+        """Keep the token endpoint, client credentials, extra body fields and default lifetime."""
         super().__init__(
             auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
         )
         self._token_session = requests.Session()
+        self._request_data = dict(request_data or {})
+        self._default_expiration = default_expiration
 
     @property
     @override
@@ -126,6 +144,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             "grant_type": "client_credentials",
             "client_id": self.client_id,
             "client_secret": self.client_secret,
+            **self._request_data,
         }
 
     @override
@@ -166,7 +185,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             raise AuthError(msg) from None
         REDACTOR.add(self.access_token)
         expires_in = token.get("expires_in")
-        self.expires_in = int(expires_in) if expires_in else None
+        self.expires_in = int(expires_in) if expires_in else self._default_expiration
         self.last_refreshed = requested_at
 
     def _post_with_retries(self, url: str, attempts: int = 4) -> requests.Response:
@@ -216,27 +235,35 @@ def _oauth_error_code(response: requests.Response) -> str:
 
 
 class ClientCredentials(Auth):
-    """OAuth2 client credentials against ``token_url`` (the ``token_url`` setting overrides it)."""
+    """OAuth2 client credentials against ``access_token_url`` (the ``token_url`` setting overrides it)."""
 
     type = "oauth2_client_credentials"
-    credential_fields: t.ClassVar[dict[str, bool]] = {"client_id": True, "client_secret": True}
+    credential_fields: t.ClassVar[dict[str, bool]] = {
+        "client_id": True, "client_secret": True, "access_token_url": False,
+    }
+
+    @override
+    def secrets(self, config: Config) -> list[str]:
+        return [self.value(config, "client_id"), self.value(config, "client_secret")]
 
     @override
     def build(self, config: Config) -> APIAuthenticatorBase:
         return ClientCredentialsAuthenticator(
-            token_url=str(config.get("token_url") or self.spec.get("token_url", "")),
+            token_url=str(config.get("token_url") or self.value(config, "access_token_url")),
             client_id=self.value(config, "client_id"),
             client_secret=self.value(config, "client_secret"),
+            request_data=self.spec.get("access_token_request_data"),
+            default_expiration=int(self.spec.get("default_token_expiration", 3600)),
         )
 
 
 AUTH_TYPES: dict[str, type[Auth]] = {
-    cls.type: cls for cls in (NoAuth, Bearer, Basic, ApiKey, ClientCredentials)
+    cls.type: cls for cls in (Bearer, Basic, ApiKey, ClientCredentials)
 }
 
 
 def build_auth(spec: t.Mapping[str, t.Any] | None) -> Auth:
-    """The auth scheme of a description (none when it has no ``client.auth``)."""
+    """The auth scheme of a normalized auth config (none when there is none)."""
     if not spec:
         return NoAuth({})
     return AUTH_TYPES[spec["type"]](spec)

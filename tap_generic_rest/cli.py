@@ -4,19 +4,52 @@ from __future__ import annotations
 
 import json
 import sys
+import typing as t
+from pathlib import Path
 
 import click
 import simplejson
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_generic_rest.errors import REDACTOR, UserError
+from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.tap import TapGenericRest
 
 USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
 
 
+@click.command("import")
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+def import_command(pipeline: Path) -> None:
+    """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
+    config = import_pipeline(pipeline)
+    click.echo(to_yaml(config, pipeline), nl=False)
+    unknown = [name for name in setting_references(config) if name not in CONFIG_SCHEMA["properties"]]
+    if unknown:
+        click.echo(f"tap-generic-rest import: note: {', '.join(unknown)} (from dlt.secrets/dlt.config) "
+                   f"{'is not a tap setting' if len(unknown) == 1 else 'are not tap settings'}; rename "
+                   f"each to one of {', '.join(SECRET_SETTINGS)} in the description", err=True)
+
+
+def run_import(args: list[str]) -> t.NoReturn:
+    """``tap-generic-rest import PIPELINE.py``; errors are one line and a non-zero exit, as the tap's."""
+    try:
+        import_command.main(args=args, prog_name="tap-generic-rest import", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"tap-generic-rest: error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run ``tap-generic-rest`` with the Singer command line."""
+    """Run ``tap-generic-rest`` with the Singer command line (or ``tap-generic-rest import PIPELINE.py``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["import"]:
+        run_import(args[1:])
     try:
         code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:

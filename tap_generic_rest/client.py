@@ -33,9 +33,7 @@ class HttpStream(StatefulStream):
         encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
         if isinstance(path, Template):
             path = str(path.render({**self._template_variables(context), "stream_slice": encoded, "parent": encoded}))
-        for key, value in encoded.items():
-            path = path.replace(f"{{{key}}}", value)
-        return self.url_base + path
+        return join_url(self.url_base, str(path))
 
     @property
     @override
@@ -43,7 +41,7 @@ class HttpStream(StatefulStream):
         return {
             "Accept": "application/json",
             "User-Agent": self.user_agent,
-            **self.description.headers,
+            **render_tree(self.description.headers, {"config": self.config}),
         }
 
     @property
@@ -54,7 +52,10 @@ class HttpStream(StatefulStream):
     @property
     @override
     def authenticator(self) -> Auth:
-        return self.runtime.authenticator
+        auth = self.resource.endpoint.auth
+        if auth is None:
+            return self.runtime.authenticator
+        return self.runtime.resource_authenticator(self.resource.name, lambda: auth.build(self.config))
 
     @property
     @override
@@ -74,7 +75,8 @@ class HttpStream(StatefulStream):
             request = HTTPRequest(
                 url=self.get_url(page.stream_context),
                 method=endpoint.method,
-                headers=self.http_headers,
+                headers={**self.http_headers, **{str(k): str(v) for k, v in
+                                                 render_tree(endpoint.headers, variables).items()}},
                 params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
                 data=render_tree(endpoint.json, variables),
             )
@@ -87,6 +89,15 @@ class HttpStream(StatefulStream):
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
         return self.resource.endpoint.pagination.new_paginator()
+
+
+def join_url(base: str, path: str) -> str:
+    """dlt's join: exactly one ``/`` between base and path; a full-URL path replaces the base."""
+    if path.startswith(("http://", "https://")):
+        return path
+    if not path:
+        return base
+    return base.rstrip("/") + "/" + path.lstrip("/")
 
 
 def _path_segment(value: object) -> str:

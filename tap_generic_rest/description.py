@@ -21,10 +21,16 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
-from tap_generic_rest.paginators import Pagination, build_pagination
+from tap_generic_rest.dlt_incremental import incremental_spec
+from tap_generic_rest.paginator_registry import build_pagination
+from tap_generic_rest.relationships import Relationship
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
+from tap_generic_rest.templating import Template, compile_tree
+
+if t.TYPE_CHECKING:
+    from tap_generic_rest.paginators import Pagination
 
 PACKAGE_DIR = Path(__file__).parent
 APIS_DIR = PACKAGE_DIR / "apis"
@@ -33,9 +39,6 @@ FORMAT_SCHEMA: dict[str, t.Any] = json.loads(
     (PACKAGE_DIR / "description.schema.json").read_text(encoding="utf-8")
 )
 _VALIDATOR = jsonschema.Draft7Validator(FORMAT_SCHEMA)
-_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
-#: Fields replaced whole by a resource, never merged with resource_defaults.
-_REPLACED_FIELDS = frozenset({"paginator", "parent", "records", "primary_key"})
 
 
 @dataclass(frozen=True)
@@ -43,20 +46,26 @@ class Parent:
     """A child resource's parent and the context it takes from each parent record."""
 
     resource: str
-    #: context key -> parent record field; the context is added to every child record
+    #: context key -> parent record field (a key or JSONPath)
     fields: dict[str, str]
+    #: context keys added to every child record (include_from_parent, parent_fields)
+    added: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """How to request a resource."""
+    """How to request a resource (strings compiled: literals or Templates)."""
 
-    path: str | Template  # a Template when the path uses {{ ... }} (seed style); else {key} placeholders
+    path: str | Template
     method: str
-    params: dict[str, t.Any]  # values may be compiled templates
-    json: dict[str, t.Any] | None
+    params: dict[str, t.Any]
+    json: t.Any
     selector: Selector
     pagination: Pagination
+    headers: dict[t.Any, t.Any] = field(default_factory=dict)
+    data: t.Any = None
+    response_actions: tuple[dict[str, t.Any], ...] = ()
+    auth: Auth | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +78,14 @@ class Resource:
     write_disposition: str
     schema: dict[str, t.Any] | None
     replication_key: str | None
-    incremental: str | None
+    incremental: dict[str, t.Any] | None
     is_sorted: bool
     parent: Parent | None
     scalar_key: str | None
     allow_missing: bool
     endpoint: Endpoint
+    selected: bool = True
+    parallelized: bool = False
     children: list[str] = field(default_factory=list)
 
     @property
@@ -90,7 +101,7 @@ class Description:
     origin: str
     base_url: str
     auth: Auth
-    headers: dict[str, str]
+    headers: dict[str, t.Any]
     resources: tuple[Resource, ...]
 
     def resource(self, name: str) -> Resource:
@@ -124,35 +135,22 @@ def load_description(path: Path | str, origin: str | None = None) -> Description
 
 
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
-    """Validate a description document and build its resources."""
+    """Validate a dlt rest_api config (plus extensions) and build its resources."""
     error = best_match(_VALIDATOR.iter_errors(document))
     if error is not None:
         raise DescriptionError(origin, _path(error.absolute_path), _explain(error))
     doc = t.cast("dict[str, t.Any]", document)
-    defaults = doc.get("resource_defaults", {})
-    resources = [
-        _build_resource(index, _merge(defaults, raw), origin, root)
-        for index, raw in enumerate(doc["resources"])
-    ]
-    _check_graph(resources, origin)
     client = doc["client"]
+    client_auth = build_auth(normalize_auth(client.get("auth"), "client.auth", origin))
+    resources = [_build_resource(index, raw, origin, root) for index, raw in enumerate(normalize(doc, origin))]
+    _check_graph(resources, origin)
     return Description(
         origin=origin,
-        base_url=client["base_url"].rstrip("/"),
-        auth=build_auth(client.get("auth")),
-        headers=dict(client.get("headers", {})),
+        base_url=client["base_url"],
+        auth=client_auth,
+        headers=t.cast("dict[str, t.Any]", compile_tree(dict(client.get("headers", {})))),
         resources=tuple(resources),
     )
-
-
-def _merge(defaults: dict[str, t.Any], resource: dict[str, t.Any]) -> dict[str, t.Any]:
-    merged = copy.deepcopy(defaults)
-    for key, value in resource.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in _REPLACED_FIELDS:
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) -> Resource:
@@ -161,105 +159,78 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
     def fail(sub: str, message: str) -> t.NoReturn:
         raise DescriptionError(origin, f"{where}.{sub}", message)
 
-    if "primary_key" not in raw:
-        fail("primary_key", "missing; add the field(s) that identify a record, e.g. primary_key: id")
-    primary_key = tuple([raw["primary_key"]] if isinstance(raw["primary_key"], str) else raw["primary_key"])
-    endpoint_raw = raw.get("endpoint", {})
-    if "path" not in endpoint_raw:
-        fail("endpoint.path", "missing; add the request path, e.g. endpoint: {path: /v1/items}")
+    relation = Relationship(raw, where, origin)
+    endpoint_raw = raw["endpoint"]
+    key = raw.get("primary_key", ())
+    primary_key = tuple([key] if isinstance(key, str) else key)
     schema = _load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
-    replication_key = raw.get("replication_key")
-    incremental = raw.get("incremental")
-    if replication_key and not incremental:
-        fail("incremental", "missing; a resource with a replication_key needs incremental: client or server")
-    if incremental and not replication_key:
-        fail("replication_key", "missing; incremental needs the record field that orders changes")
-    if raw.get("sorted") and not replication_key:
-        fail("sorted", "sorted needs a replication_key (the field the records are sorted by)")
+    incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
+    replication_key = incremental["cursor_path"] if incremental else None
     records = raw.get("records", {})
-    scalar_key = records.get("scalar_key")
-    parent_raw = raw.get("parent")
-    parent = Parent(parent_raw["resource"], dict(parent_raw["fields"])) if parent_raw else None
+    parent = (Parent(relation.parent, dict(relation.fields), tuple(relation.added))
+              if relation.parent else None)
     if schema is not None:
         properties = schema.get("properties", {})
-        for key in primary_key:
-            if key not in properties:
-                fail("primary_key", f"{key!r} is not a property of the schema {raw['schema']}; "
+        for name in (*primary_key, *([replication_key] if replication_key else []), *(parent.added if parent else ())):
+            if name not in properties:
+                fail("schema", f"{name!r} is a key or an added field but not a property of {raw['schema']}; "
                      f"properties: {', '.join(properties) or 'none'}")
-        if replication_key and replication_key not in properties:
-            fail("replication_key", f"{replication_key!r} is not a property of the schema {raw['schema']}")
-        for key in (parent.fields if parent else {}):
-            if key not in properties:
-                fail(f"parent.fields.{key}", f"{key!r} is added to every record but is not a property "
-                     f"of the schema {raw['schema']}; add it to the schema")
-    if schema is None and parent is not None:
-        fail("schema", "a child resource needs a declared schema (only top-level resources are inferred)")
-    sources = set(parent.fields) if parent else set()
-    for placeholder in _PLACEHOLDER.findall(endpoint_raw["path"]):
-        if placeholder not in sources:
-            fail("endpoint.path", _no_source(placeholder, sources))
-    for part in ("path", "params", "json"):
-        for key in sorted(referenced_slice_keys(endpoint_raw.get(part))):
-            if key not in sources:
-                fail(f"endpoint.{part}", _no_source(key, sources))
     compiled: dict[str, t.Any] = {}
-    for part in ("path", "params", "json"):
+    for part, value in (("path", endpoint_raw["path"]), ("params", params), ("json", endpoint_raw.get("json")),
+                        ("data", endpoint_raw.get("data")), ("headers", endpoint_raw.get("headers"))):
         try:
-            compiled[part] = compile_tree(endpoint_raw.get(part))
+            compiled[part] = compile_tree(value, relation.resolve)
         except UserError as exc:
-            fail(f"endpoint.{part}{_first_template_key(endpoint_raw.get(part))}", str(exc))
+            fail(f"endpoint.{part}{_first_template_key(value, relation.resolve)}", str(exc))
     try:
         pagination = build_pagination(endpoint_raw.get("paginator"))
     except UserError as exc:
-        fail("endpoint.paginator.stop_condition", str(exc))
+        fail("endpoint.paginator", str(exc))
     try:
         selector = Selector(endpoint_raw.get("data_selector"))
     except SelectorSyntaxError as exc:
         fail("endpoint.data_selector", str(exc))
+    auth_spec = normalize_auth(endpoint_raw.get("auth"), f"{where}.endpoint.auth", origin)
+    disposition = raw.get("write_disposition", "merge")
     return Resource(
         index=index,
         name=raw["name"],
         primary_key=primary_key,
-        write_disposition=raw.get("write_disposition", "merge"),
+        write_disposition=disposition["disposition"] if isinstance(disposition, dict) else disposition,
         schema=schema,
         replication_key=replication_key,
         incremental=incremental,
-        is_sorted=bool(raw.get("sorted", False)),
+        is_sorted=bool(incremental and incremental.get("row_order") == "asc"),
         parent=parent,
-        scalar_key=scalar_key,
+        scalar_key=records.get("scalar_key"),
         allow_missing=bool(records.get("allow_missing", False)),
+        selected=bool(raw.get("selected", True)),
+        parallelized=bool(raw.get("parallelized", False)),
         endpoint=Endpoint(
             path=t.cast("str | Template", compiled["path"]),
             method=endpoint_raw.get("method", "GET"),
             params=t.cast("dict[str, t.Any]", compiled["params"] or {}),
-            json=t.cast("dict[str, t.Any] | None", compiled["json"]),
+            json=compiled["json"],
+            data=compiled["data"],
+            headers=t.cast("dict[t.Any, t.Any]", compiled["headers"] or {}),
             selector=selector,
             pagination=pagination,
+            response_actions=tuple(endpoint_raw.get("response_actions") or ()),
+            auth=build_auth(auth_spec) if auth_spec else None,
         ),
     )
 
 
-def _first_template_key(value: object) -> str:
-    """The path suffix of the first template in ``value`` that does not compile."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            try:
-                compile_tree(item)
-            except UserError:
-                return f".{key}{_first_template_key(item)}"
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            try:
-                compile_tree(item)
-            except UserError:
-                return f"[{index}]{_first_template_key(item)}"
+def _first_template_key(value: object, resolve: t.Any) -> str:
+    """The path suffix of the first string in ``value`` that does not compile."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        try:
+            compile_tree(item, resolve)
+        except UserError:
+            step = f"[{key}]" if isinstance(key, int) else f".{key}"
+            return f"{step}{_first_template_key(item, resolve)}"
     return ""
-
-
-def _no_source(key: str, sources: set[str]) -> str:
-    known = f"declared: {', '.join(sorted(sources))}" if sources else "this resource has no parent"
-    return (f"placeholder {key!r} has no source ({known}); declare it in parent.fields, "
-            f"e.g. parent: {{resource: <parent>, fields: {{{key}: id}}}}")
 
 
 def _load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> dict[str, t.Any]:
@@ -307,11 +278,11 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
     for resource in resources:
         if resource.parent is None:
             continue
-        where = f"{resource.where}.parent.resource"
+        where = f"{resource.where}.endpoint"
         parent = by_name.get(resource.parent.resource)
         if parent is None:
-            raise DescriptionError(origin, where, f"unknown resource {resource.parent.resource!r}; "
-                                   f"resources: {', '.join(by_name)}")
+            raise DescriptionError(origin, where, f"refers to non existing parent resource "
+                                   f"{resource.parent.resource!r}; resources: {', '.join(by_name)}")
         chain = [resource.name]
         node: Resource | None = parent
         while node is not None:
@@ -323,15 +294,16 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
             node = by_name.get(node.parent.resource) if node.parent else None
         parent_properties = (parent.schema or {}).get("properties")
         for key, parent_field in resource.parent.fields.items():
-            if parent_properties is not None and parent_field not in parent_properties:
-                raise DescriptionError(origin, f"{resource.where}.parent.fields.{key}",
+            simple = parent_field.isidentifier()
+            if parent_properties is not None and simple and parent_field not in parent_properties:
+                raise DescriptionError(origin, f"{resource.where}.endpoint",
                                        f"{parent_field!r} is not a property of {parent.name}'s schema")
         for sibling_name in parent.children:
             sibling = by_name[sibling_name]
             for key, parent_field in resource.parent.fields.items():
                 other = t.cast("Parent", sibling.parent).fields.get(key, parent_field)
                 if other != parent_field:
-                    raise DescriptionError(origin, f"{resource.where}.parent.fields.{key}",
+                    raise DescriptionError(origin, f"{resource.where}.parent_fields.{key}",
                                            f"{sibling.name} takes {key!r} from {other!r}, this resource from "
                                            f"{parent_field!r}; children of one parent must agree, rename one key")
         parent.children.append(resource.name)

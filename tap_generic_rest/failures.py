@@ -24,6 +24,10 @@ class TokenRejectedError(StreamError):
     """A 401 ``invalid_token``: the token expired or was revoked; renew it once and retry."""
 
 
+class ResponseIgnored(Exception):  # noqa: N818 - a signal, not an error
+    """A response matched a ``response_actions`` ignore rule: no records, pagination stops."""
+
+
 class ParentGone(Exception):  # noqa: N818 - a signal, not an error
     """A child request answered 404: the parent record no longer exists."""
 

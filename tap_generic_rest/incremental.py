@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
+from tap_generic_rest.dlt_incremental import record_filter
 from tap_generic_rest.stream_base import StreamBase, context_key
 from tap_generic_rest.templating import to_datetime
 
@@ -38,6 +39,18 @@ class IncrementalStream(StreamBase):
                 "start_time": self._start_points[key],
                 "end_time": self._in_key_type(self.runtime.sync_started_at),
             },
+            "incremental": self._incremental_values(self._start_points[key], context),
+        }
+
+    def _incremental_values(self, start: object, context: Context | None) -> dict[str, t.Any]:
+        """dlt's ``{incremental.*}`` values."""
+        spec = self.resource.incremental or {}
+        bookmark = self.get_starting_replication_key_value(context) if spec else None
+        return {
+            "start_value": start,
+            "initial_value": spec.get("initial_value"),
+            "last_value": bookmark if bookmark is not None else spec.get("initial_value"),
+            "end_value": spec.get("end_value"),
         }
 
     def _key_is_integer(self) -> bool:
@@ -58,7 +71,8 @@ class IncrementalStream(StreamBase):
         if not self.replication_key:
             return None
         # the SDK gives the bookmark, else start_date (also for non-timestamp keys)
-        start = self.get_starting_replication_key_value(context) or self.config.get("start_date")
+        start = (self.get_starting_replication_key_value(context) or self.config.get("start_date")
+                 or (self.resource.incremental or {}).get("initial_value"))
         if not self._key_is_integer():
             return start
         if isinstance(start, int) or (isinstance(start, str) and start.strip().isdigit()):
@@ -66,15 +80,16 @@ class IncrementalStream(StreamBase):
         return self._in_key_type(to_datetime(start))
 
     def _client_side_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:
-        if self.resource.incremental != "client" or not self.replication_key:
+        if not self.resource.incremental or not self.replication_key:
             return None
-        start = to_datetime(self._start_point(context))
-        if start is None:
-            return None
-        key = self.replication_key
+        return record_filter(self.resource.incremental, self._start_point(context), _comparable)
 
-        def keep(record: dict[str, t.Any]) -> bool:
-            value = to_datetime(record.get(key))
-            return value is None or value >= start
 
-        return keep
+def _comparable(value: object) -> object:
+    """A cursor value in a comparable form: instants for date-times, else the value itself."""
+    if isinstance(value, str):
+        try:
+            return to_datetime(value)
+        except ValueError:
+            return value
+    return to_datetime(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value

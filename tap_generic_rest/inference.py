@@ -1,22 +1,29 @@
-"""Schema inference for resources without a declared schema.
+"""Schema inference for resources without a declared schema (contract 6.3).
 
 At discovery the tap reads pages as in a sync, up to ``SAMPLE_SIZE`` records, and builds a JSON
 Schema from what it saw: every top-level key becomes a property; strings, booleans, integers,
 numbers, objects and arrays map to their JSON types (integer and number observed together give
 number); every property is nullable except the primary key, which is the only required field; a
-key only ever null is a nullable string; objects and array items are inferred recursively; no
-``format`` is inferred.
+key only ever null is a nullable string; objects and array items are inferred recursively. A
+string property whose every sampled non-null value is an RFC 3339 date-time gets
+``format: date-time``; no other ``format`` is inferred.
+
+A child stream is sampled through its parent: the parent's first ``PARENT_SAMPLE`` records (read
+for the purpose when the parent's schema is declared) give the child's contexts, and the child's
+records from those parents, as a sync would emit them (parent keys included), give its schema.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import itertools
+import re
 import typing as t
 
 if t.TYPE_CHECKING:
     import logging
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Protocol
 
     from singer_sdk.helpers.types import Context
@@ -32,9 +39,21 @@ if t.TYPE_CHECKING:
         @property
         def primary_keys(self) -> Sequence[str]: ...
 
-        def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]: ...
+        @property
+        def parent_stream_type(self) -> type[t.Any] | None: ...
+
+        def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]: ...
+
+        def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any] | None: ...
+
+        def generate_child_contexts(
+            self, record: dict[str, t.Any], context: Context | None
+        ) -> Iterable[Context | None]: ...
 
 SAMPLE_SIZE = 1000
+#: how many parent records a child stream's schema is sampled from
+PARENT_SAMPLE = 5
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _ORDER = ("string", "boolean", "integer", "number", "object", "array")
 
 
@@ -57,6 +76,17 @@ def _json_type(value: object) -> str | None:
     return "string"
 
 
+def is_date_time(value: str) -> bool:
+    """Whether ``value`` is an RFC 3339 date-time (``2024-05-01T12:00:00Z``, offsets, fractions)."""
+    if not _RFC3339.match(value):
+        return False
+    try:
+        dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # e.g. month 13, or a leap second, which Python cannot represent
+        return False
+    return True
+
+
 def infer_value_schema(values: list[object], *, nullable: bool = True) -> dict[str, t.Any]:
     """The schema of one property from every value observed for it."""
     types = {json_type for value in values if (json_type := _json_type(value)) is not None}
@@ -64,6 +94,8 @@ def infer_value_schema(values: list[object], *, nullable: bool = True) -> dict[s
         types.discard("integer")
     ordered = [name for name in _ORDER if name in types] or ["string"]
     schema: dict[str, t.Any] = {"type": [*ordered, "null"] if nullable else ordered}
+    if types == {"string"} and all(is_date_time(value) for value in values if isinstance(value, str)):
+        schema["format"] = "date-time"
     if "object" in types:
         objects = [value for value in values if isinstance(value, dict)]
         schema["properties"] = infer_properties(objects)
@@ -91,8 +123,48 @@ def schema_from_records(records: list[dict[str, t.Any]], primary_key: t.Sequence
     return {"type": "object", "required": list(primary_key), "properties": ordered}
 
 
-def infer_schema(stream: SampledStream) -> dict[str, t.Any]:
-    """Read up to ``SAMPLE_SIZE`` records of ``stream`` and infer its schema."""
-    records = list(itertools.islice(stream.request_records(None), SAMPLE_SIZE))
-    stream.logger.info("Inferred the schema of %s from %d records", stream.name, len(records))
-    return schema_from_records(records, stream.primary_keys)
+class SchemaSampler:
+    """Infers the schemas of one discovery's streams, parents before children."""
+
+    def __init__(self) -> None:
+        """Start with no streams and no samples."""
+        self._streams: dict[type[SampledStream], SampledStream] = {}
+        self._samples: dict[str, tuple[int, list[tuple[dict[str, t.Any], Context | None]]]] = {}
+
+    def add(self, stream: SampledStream) -> None:
+        """Know ``stream`` (every stream is added, in order, before its children are inferred)."""
+        self._streams[type(stream)] = stream
+
+    def infer_schema(self, stream: SampledStream) -> dict[str, t.Any]:
+        """Read up to ``SAMPLE_SIZE`` records of ``stream`` (through its parents) and infer its schema."""
+        records = [record for record, _ in self._sample(stream, SAMPLE_SIZE)]
+        stream.logger.info("Inferred the schema of %s from %d records", stream.name, len(records))
+        return schema_from_records(records, stream.primary_keys)
+
+    def _sample(self, stream: SampledStream, limit: int) -> list[tuple[dict[str, t.Any], Context | None]]:
+        cached = self._samples.get(stream.name)
+        if cached is not None and (cached[0] >= limit or len(cached[1]) < cached[0]):
+            return cached[1]  # enough, or everything there is
+        sample = list(itertools.islice(self._records(stream), limit))
+        self._samples[stream.name] = (limit, sample)
+        return sample
+
+    def _records(self, stream: SampledStream) -> Iterator[tuple[dict[str, t.Any], Context | None]]:
+        for context in self._contexts(stream):  # a sync's records (a parent gone with 404 gives none)
+            for record in stream.get_records(context):
+                if (row := stream.post_process(dict(record), context)) is not None:
+                    yield row, context
+
+    def _contexts(self, stream: SampledStream) -> Iterator[Context | None]:
+        if stream.parent_stream_type is None:
+            yield None
+            return
+        parent = self._streams[t.cast("type[SampledStream]", stream.parent_stream_type)]
+        contexts = (
+            child_context
+            for record, context in self._sample(parent, PARENT_SAMPLE)
+            for child_context in parent.generate_child_contexts(record=dict(record), context=context)
+            if child_context is not None
+        )
+        yield from itertools.islice(contexts, PARENT_SAMPLE)
+

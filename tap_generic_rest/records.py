@@ -8,11 +8,11 @@ from typing_extensions import override
 
 from tap_generic_rest.concurrency import Lookahead, Prefetch
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.failures import ParentGone
+from tap_generic_rest.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.paginators import PaginationError
 from tap_generic_rest.responses import MalformedResponseError, response_json
 from tap_generic_rest.retries import RetryingStream
-from tap_generic_rest.selectors import SelectorNotFoundError
+from tap_generic_rest.selectors import SelectorNotFoundError, lookup
 from tap_generic_rest.stream_base import context_key
 
 if t.TYPE_CHECKING:
@@ -49,7 +49,7 @@ class RecordStream(RetryingStream):
             )
             raise StreamError(msg) from None
         scalar_key = self.resource.scalar_key
-        parent_fields = self.resource.parent.fields if self.resource.parent else {}
+        parent_fields = self.resource.parent.added if self.resource.parent else ()
         own_keys = [key for key in self.primary_keys if key not in parent_fields]
         for item in items:
             if not isinstance(item, dict):
@@ -81,8 +81,12 @@ class RecordStream(RetryingStream):
                     yield record
                 else:
                     self._sync_children_only(record, context)
+        except ResponseIgnored as exc:
+            self.logger.info("%s", exc)
         except ParentGone as exc:
             self.logger.warning("%s; skipping parent %s", exc, dict(context or {}))
+        except ValueError as exc:  # the incremental filter: a record without its cursor
+            raise StreamError(f"stream {self.name}: {exc}") from None
         except PaginationError as exc:
             raise StreamError(f"stream {self.name}: {exc}") from None
 
@@ -137,12 +141,12 @@ class RecordStream(RetryingStream):
         if self.replication_key:
             row.setdefault(self.replication_key, None)  # a record without its key is emitted (contract §1.5)
         if self.resource.parent is not None and context:
-            row.update({key: context[key] for key in self.resource.parent.fields if key in context})
+            row.update({key: context[key] for key in self.resource.parent.added if key in context})
         return row
 
     @override
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
-        child_context = {key: record.get(field) for key, field in self.child_context_fields.items()}
+        child_context = {key: lookup(record, field) for key, field in self.child_context_fields.items()}
         missing = [self.child_context_fields[key] for key, value in child_context.items() if value is None]
         if missing:
             self.logger.warning(

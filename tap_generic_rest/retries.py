@@ -13,7 +13,7 @@ from typing_extensions import override
 from tap_generic_rest.auth import RedirectRefusedError
 from tap_generic_rest.client import HttpStream
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.failures import ParentGone, TokenRejectedError, describe_failure, error_code, reason
+from tap_generic_rest.failures import ParentGone, ResponseIgnored, TokenRejectedError, describe_failure, error_code, reason
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator
@@ -38,6 +38,10 @@ class RetryingStream(HttpStream):
     def validate_response(self, response: requests.Response) -> None:
         self.runtime.gate.observe(response)
         status = response.status_code
+        for rule in self.resource.endpoint.response_actions:
+            if rule.get("status_code", status) == status and rule.get("content", "") in response.text:
+                msg = f"stream {self.name}: ignored the response from {REDACTOR.url(response.url)} (HTTP {status})"
+                raise ResponseIgnored(msg)
         if status < HTTPStatus.BAD_REQUEST:
             return
         if status in RETRY_STATUSES:

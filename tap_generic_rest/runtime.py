@@ -79,6 +79,13 @@ class SyncRuntime:
         """One authenticator for every stream and worker (so an OAuth token is fetched once)."""
         return SharedAuthenticator(self._build_authenticator())
 
+    def resource_authenticator(self, name: str, build: Callable[[], Auth]) -> Auth:
+        """The authenticator of a resource with its own ``endpoint.auth`` (built once)."""
+        cache: dict[str, Auth] = self.__dict__.setdefault("_resource_authenticators", {})
+        if name not in cache:
+            cache[name] = build()
+        return cache[name]
+
     @cached_property
     def session(self) -> SameHostSession:
         """One HTTP session for every stream, its connection pool sized to the workers."""

@@ -26,10 +26,11 @@ class SelectorSyntaxError(ValueError):
 class Selector:
     """A compiled ``data_selector``."""
 
-    __slots__ = ("_container", "_jsonpath", "_keys", "source")
+    __slots__ = ("_container", "_jsonpath", "_keys", "auto", "source")
 
     def __init__(self, source: str | list[t.Any] | None) -> None:
         """Compile a selector; raise :class:`SelectorSyntaxError` when it cannot work."""
+        self.auto = source is None  # no data_selector: dlt's auto-detection
         text = "" if source is None or source == [] else source
         if not isinstance(text, str):
             msg = f"expected a key, a dotted path, a JSONPath or '$', got {source!r}"
@@ -61,6 +62,8 @@ class Selector:
         Raises:
             SelectorNotFoundError: the path is absent (unless ``allow_missing``).
         """
+        if self.auto:
+            return find_records(document)
         if self._jsonpath is not None:
             matches = [match.value for match in self._jsonpath.find(document)]
             if not matches and self._container is not None:  # `x[*]` over an empty list x
@@ -96,3 +99,44 @@ def dig(document: object, dotted: str) -> object:
             return None
         node = node.get(key)
     return node
+
+
+def lookup(document: object, path: str) -> object:
+    """The value at a dotted path or a JSONPath (dlt's ``*_path`` fields), or None when absent."""
+    if not (path.startswith("$") or "[" in path or "*" in path):
+        return dig(document, path)
+    try:
+        matches = [match.value for match in parse_jsonpath(path).find(document)]
+    except Exception:  # noqa: BLE001 - jsonpath-ng raises plain Exception on bad input
+        return None
+    return matches[0] if len(matches) == 1 else (matches or None)
+
+
+#: dlt's preferred keys when it looks for the records of a response (detector).
+RECORD_KEYS = ("data", "items", "results", "entries", "records", "rows", "entities", "payload",
+               "content", "objects", "values")
+
+
+def find_records(document: object) -> list[t.Any]:
+    """dlt's data auto-detection: a bare list; else the first list up to 3 keys deep under a known
+    key, else the first list found; else the whole response."""
+    if isinstance(document, list):
+        return document
+    lists: list[tuple[str, list[t.Any]]] = []
+
+    def walk(node: object, depth: int) -> None:
+        if depth > 3 or not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            if isinstance(value, list):
+                lists.append((str(key), value))
+            else:
+                walk(value, depth + 1)
+
+    walk(document, 1)
+    for key, value in lists:
+        if key in RECORD_KEYS:
+            return value
+    if lists:
+        return lists[0][1]
+    return _flatten(document)

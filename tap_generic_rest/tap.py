@@ -13,7 +13,7 @@ from typing_extensions import override
 
 from tap_generic_rest.description import BUILTIN_APIS, Description, builtin_path, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redaction
-from tap_generic_rest.inference import infer_schema
+from tap_generic_rest.inference import SchemaSampler
 from tap_generic_rest.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams import GenericStream, build_stream_classes
@@ -98,16 +98,18 @@ class TapGenericRest(Tap):
     @override
     def discover_streams(self) -> list[GenericStream]:
         streams = []
+        sampler = SchemaSampler()  # children are inferred from their parents' first records
         for cls in build_stream_classes(self.description):
             schema = cls.resource.schema or _placeholder_schema(cls.resource.primary_key)
             stream = cls(tap=self, schema=schema, runtime=self.runtime)
+            sampler.add(stream)
             if cls.resource.schema is None:
                 entry = self.input_catalog.get_stream(stream.name) if self.input_catalog else None
                 if entry is not None:
                     stream._schema = entry.schema.to_dict()
                 else:
                     self.check_credentials()
-                    stream._schema = infer_schema(stream)
+                    stream._schema = sampler.infer_schema(stream)
             streams.append(stream)
         return streams
 

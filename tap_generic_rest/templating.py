@@ -1,15 +1,24 @@
-"""The one templating mechanism of API descriptions: sandboxed Jinja2 expressions.
+"""The one templating mechanism of API descriptions: dlt placeholders and sandboxed Jinja2 expressions.
 
-Descriptions are user input. Their ``{{ ... }}`` expressions run in Jinja2's immutable sandbox:
-no attribute that starts with an underscore, no access to Python internals, no mutation, no
-imports, no file or environment access. A string that is exactly one ``{{ expr }}`` evaluates to
-the expression's native value (an integer stays an integer in a JSON body); any other string with
-``{{`` renders to text.
+One rule for braces (README, "Placeholders and templates"):
+
+- ``{{ expr }}`` is a template when ``expr`` names a template variable (``config``, ``stream_slice``,
+  ``stream_interval``, ``response``, ``parent``, ``incremental``) and only those and the helper
+  ``format_datetime``. It runs in Jinja2's immutable sandbox (no underscore attributes, no Python
+  internals, no mutation, imports, files or environment).
+- Otherwise, as in dlt, ``{{`` and ``}}`` are literal braces (``{{not_this}}`` is sent as
+  ``{not_this}``) and ``{name}`` is a dlt placeholder (``{resources.<parent>.<field>}``,
+  ``{incremental.start_value}``, a static path param), resolved by the description.
+- Where dlt does not interpolate (client headers, auth values) only templates are expanded.
+
+A string that is exactly one expression or placeholder keeps its value's type (an integer stays
+an integer in a JSON body); any other string renders to text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 
 from jinja2 import TemplateSyntaxError, nodes
@@ -91,31 +100,98 @@ class _Environment(ImmutableSandboxedEnvironment):
 ENV = _Environment()
 
 
-class Template:
-    """A compiled description value: a constant, a native expression, or a text template."""
+#: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
+TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental"})
+TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
-    __slots__ = ("_expression", "_source", "_template")
+#: A compiled piece of a string: literal text, or a callable over the template variables.
+Part = t.Union[str, t.Callable[[Variables], object]]
+#: Resolves a dlt placeholder's field name (``resources.posts.id``) to a part; raises on an unknown one.
+Resolver = t.Callable[[str], Part]
 
-    def __init__(self, source: str) -> None:
-        """Compile ``source``; raise :class:`TemplateError` on a syntax error."""
-        self._source = source
-        self._expression: t.Any = None
-        self._template: t.Any = None
-        stripped = source.strip()
-        if "{%" in source:
-            msg = f"template {source!r} uses a statement ({{% ... %}}); descriptions allow only {{{{ expressions }}}}"
+
+def _names(expression: str) -> set[str] | None:
+    """The names a Jinja expression reads, or None when it does not parse as one."""
+    try:
+        tree = ENV.parse("{{" + expression + "}}")
+    except TemplateSyntaxError:
+        return None
+    return {t.cast("nodes.Name", node).name for node in tree.find_all(nodes.Name)}
+
+
+def is_template_expression(expression: str) -> bool:
+    """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
+
+    Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
+    """
+    names = _names(expression)
+    return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
+
+
+def _expression_part(expression: str, source: str) -> Part:
+    try:
+        compiled = ENV.compile_expression(expression, undefined_to_none=True)
+    except TemplateSyntaxError as exc:
+        msg = f"template {source!r} does not parse: {exc.message}"
+        raise TemplateError(msg) from None
+    except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
+        msg = f"template {source!r} is not allowed: {exc}"
+        raise TemplateError(msg) from None
+    return lambda variables: _evaluate(f"template {source!r}", compiled, variables)
+
+
+def _no_placeholders(field_name: str) -> Part:
+    msg = f"placeholder {{{field_name}}} is not allowed here"
+    raise TemplateError(msg)
+
+
+def parse_parts(source: str, resolve: Resolver | None = None) -> list[Part]:
+    """Split ``source`` into literal text and expressions.
+
+    ``{{ expr }}`` naming a template variable is a sandboxed Jinja expression. With a ``resolve``
+    (dlt mode), ``{field}`` is a dlt placeholder and ``{{``/``}}`` are literal braces, as in dlt;
+    without one (client headers, auth values) every other character is literal.
+    """
+    parts: list[Part] = []
+    text, i = "", 0
+    while i < len(source):
+        if source.startswith("{{", i):
+            end = source.find("}}", i + 2)
+            if end != -1 and is_template_expression(source[i + 2:end]):
+                parts.extend([text] if text else [])
+                parts.append(_expression_part(source[i + 2:end], source))
+                text, i = "", end + 2
+                continue
+            text, i = (text + "{", i + 2) if resolve else (text + "{{", i + 2)
+        elif source.startswith("}}", i):
+            text, i = (text + "}", i + 2) if resolve else (text + "}}", i + 2)
+        elif resolve is not None and source[i] == "{":
+            end = source.find("}", i + 1)
+            if end == -1:
+                msg = f"{source!r} has an unclosed '{{'; write {{{{ for a literal brace"
+                raise TemplateError(msg)
+            parts.extend([text] if text else [])
+            parts.append(resolve(source[i + 1:end]))
+            text, i = "", end + 1
+        elif resolve is not None and source[i] == "}":
+            msg = f"{source!r} has a single '}}'; write }}}} for a literal brace"
             raise TemplateError(msg)
-        try:
-            if _is_single_expression(stripped):
-                self._expression = ENV.compile_expression(stripped[2:-2], undefined_to_none=True)
-            else:
-                self._template = ENV.from_string(source)
-        except TemplateSyntaxError as exc:
-            msg = f"template {source!r} does not parse: {exc.message}"
-            raise TemplateError(msg) from None
-        except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
-            msg = f"template {source!r} is not allowed: {exc}"
-            raise TemplateError(msg) from None
+        else:
+            text, i = text + source[i], i + 1
+    if text or not parts:
+        parts.append(text)
+    return parts
+
+
+class Template:
+    """A compiled description string: literal text and expressions (see :func:`parse_parts`)."""
+
+    __slots__ = ("_parts", "_source")
+
+    def __init__(self, source: str, resolve: Resolver | None = None, parts: list[Part] | None = None) -> None:
+        """Compile ``source``; raise :class:`TemplateError` when it cannot work."""
+        self._source = source
+        self._parts = parts if parts is not None else parse_parts(source, resolve)
 
     @property
     def source(self) -> str:
@@ -123,29 +199,37 @@ class Template:
         return self._source
 
     def render(self, variables: Variables) -> object:
-        """Evaluate with ``variables``; raise :class:`TemplateError` on failure."""
-        evaluate = self._expression if self._expression is not None else self._template.render
-        return _evaluate(f"template {self._source!r}", evaluate, variables)
+        """Evaluate with ``variables``; a value that is exactly one expression keeps its type."""
+        values = [part if isinstance(part, str) else part(variables) for part in self._parts]
+        if len(values) == 1 and not isinstance(self._parts[0], str):
+            return values[0]
+        return "".join("" if value is None else str(value) for value in values)
 
 
-def _is_single_expression(text: str) -> bool:
-    return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1
+def compile_string(source: str, resolve: Resolver | None = None) -> str | Template:
+    """A literal string (braces unescaped) or a :class:`Template` when ``source`` has expressions."""
+    if "{" not in source and "}" not in source:
+        return source
+    parts = parse_parts(source, resolve)
+    if all(isinstance(part, str) for part in parts):
+        return "".join(t.cast("list[str]", parts))
+    return Template(source, parts=parts)
 
 
-def is_template(value: object) -> bool:
-    """Whether a description value is a template."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
-
-
-def compile_tree(value: object) -> object:
-    """Compile every template string in a nested description value."""
+def compile_tree(value: object, resolve: Resolver | None = None) -> object:
+    """Compile every string in a nested description value (dict keys too, in dlt mode)."""
     if isinstance(value, dict):
-        return {key: compile_tree(item) for key, item in value.items()}
+        return {(compile_key(key, resolve)): compile_tree(item, resolve) for key, item in value.items()}
     if isinstance(value, list):
-        return [compile_tree(item) for item in value]
-    if is_template(value):
-        return Template(t.cast("str", value))
+        return [compile_tree(item, resolve) for item in value]
+    if isinstance(value, str):
+        return compile_string(value, resolve)
     return value
+
+
+def compile_key(key: object, resolve: Resolver | None) -> object:
+    """A dict key: compiled like a value (a header name may hold a placeholder)."""
+    return compile_string(key, resolve) if isinstance(key, str) else key
 
 
 def render_tree(value: object, variables: Variables) -> t.Any:
@@ -153,36 +237,48 @@ def render_tree(value: object, variables: Variables) -> t.Any:
     if isinstance(value, Template):
         return value.render(variables)
     if isinstance(value, dict):
-        return {key: render_tree(item, variables) for key, item in value.items()}
+        return {render_tree(key, variables): render_tree(item, variables) for key, item in value.items()}
     if isinstance(value, list):
         return [render_tree(item, variables) for item in value]
     return value
 
 
-def referenced_slice_keys(value: object) -> set[str]:
-    """The ``stream_slice``/``parent`` keys a (raw) description value refers to."""
-    found: set[str] = set()
+def template_expressions(value: object) -> list[str]:
+    """The ``{{ ... }}`` template expressions in a raw description value."""
+    found: list[str] = []
     if isinstance(value, dict):
-        for item in value.values():
-            found |= referenced_slice_keys(item)
+        for key, item in value.items():
+            found += template_expressions(key) + template_expressions(item)
     elif isinstance(value, list):
         for item in value:
-            found |= referenced_slice_keys(item)
-    elif is_template(value):
-        try:
-            tree = ENV.parse(t.cast("str", value))
-        except TemplateSyntaxError:
-            return found
+            found += template_expressions(item)
+    elif isinstance(value, str):
+        for match in re.finditer(r"\{\{(.*?)\}\}", value):
+            if is_template_expression(match.group(1)):
+                found.append(match.group(1))
+    return found
+
+
+def referenced_keys(value: object, variable: str) -> set[str]:
+    """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
+    found: set[str] = set()
+    for expression in template_expressions(value):
+        tree = ENV.parse("{{" + expression + "}}")
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             access = t.cast("nodes.Getattr | nodes.Getitem", node)
             target = access.node
-            if not (isinstance(target, nodes.Name) and target.name in {"stream_slice", "parent"}):
+            if not (isinstance(target, nodes.Name) and target.name == variable):
                 continue
             if isinstance(access, nodes.Getattr):
                 found.add(access.attr)
             elif isinstance(access.arg, nodes.Const):
                 found.add(str(access.arg.value))
     return found
+
+
+def referenced_slice_keys(value: object) -> set[str]:
+    """The ``stream_slice``/``parent`` keys a (raw) description value refers to."""
+    return referenced_keys(value, "stream_slice") | referenced_keys(value, "parent")
 
 
 class Condition:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import typing as t
 
@@ -13,28 +14,17 @@ if t.TYPE_CHECKING:
     import requests_mock as rm
 
 URL = "https://api.test/items"
-WEBHOOKS_CURSOR = {
-    "type": "cursor",
-    "cursor_param": "iterator",
-    "cursor_path": "iterator",
-    "stop_condition": "done",
-    "page_size_param": "limit",
-    "page_size": 50,
-}
+WEBHOOKS_CURSOR = {"type": "cursor", "cursor_param": "iterator", "cursor_path": "iterator", "stop_condition": "done"}
 SEARCH_CURSOR = {
     "type": "cursor",
     "cursor_path": "pages.next.starting_after",
     "cursor_body_path": "pagination.starting_after",
 }
 SCROLL = {"type": "scroll", "cursor_param": "scroll_param", "cursor_path": "scroll_param"}
-NEXT_URL = {"type": "next_url", "next_url_path": "pages.next"}
-PAGE_NUMBER = {
-    "type": "page_number",
-    "page_param": "page",
-    "page_size_param": "per_page",
-    "page_size": 100,
-    "total_pages_path": "meta.total_pages",
-}
+NEXT_URL = {"type": "json_link", "next_url_path": "pages.next"}
+PAGE_NUMBER = {"type": "page_number", "base_page": 1, "page_param": "page", "total_path": "meta.total_pages"}
+#: the page size each paginator's API wants, sent as a plain dlt param
+PAGE_SIZE = {json.dumps(WEBHOOKS_CURSOR): {"limit": 50}, json.dumps(PAGE_NUMBER): {"per_page": 100}}
 OFFSET = {"type": "offset", "offset_param": "offset", "limit_param": "limit", "limit": 2, "total_path": "total"}
 
 
@@ -52,6 +42,7 @@ def read(
         requests_mock.register_uri(endpoint.get("method", "GET"), URL, [{"json": body} for body in bodies])
         if paginator is not None:
             endpoint["paginator"] = paginator
+            endpoint.setdefault("params", PAGE_SIZE.get(json.dumps(paginator), {}))
         records = records_of(resource(endpoint=endpoint))
         return records, [request.url for request in requests_mock.request_history]
 
@@ -201,7 +192,7 @@ def test_page_number(
 ) -> None:
     got, urls = read(PAGE_NUMBER, *bodies)
     assert got == records
-    assert urls == [f"{URL}?page={page}&per_page=100" for page in range(1, pages_read + 1)]
+    assert urls == [f"{URL}?per_page=100&page={page}" for page in range(1, pages_read + 1)]
 
 
 # -- offset (oauth_offset, contract 6.2) -----------------------------------------------------------
@@ -242,7 +233,7 @@ def test_offset(
 # -- single page -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("paginator", [None, {"type": "single_page"}])
+@pytest.mark.parametrize("paginator", [{"type": "single_page"}, "single_page"])
 def test_single_page_makes_one_request(read: t.Callable[..., t.Any], paginator: dict[str, t.Any] | None) -> None:
     body = {"data": ids("1", "2"), "next": "https://api.test/items?page=2", "pages": {"next": "x"}}
     assert read(paginator, body, {"data": ids("x")}) == (ids("1", "2"), [URL])

@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
 
 URL = "https://api.test/items"
 TOKEN = "tok-9f8e7d6c5b4a"
-BEARER = {"type": "bearer", "token": "api_key"}
+BEARER = {"type": "bearer", "token": "{{ config.api_key }}"}
 KIDS = "https://api.test/apps"
 
 
@@ -48,8 +48,8 @@ def read_items(items_tap: t.Callable[..., TapGenericRest]) -> t.Callable[..., li
 def make_family(make_tap: t.Callable[..., TapGenericRest], resource: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """``apps`` (at /apps) and its child ``kids`` at ``kids_path``, ``app_id`` from the app's ``id``."""
 
-    def make(kids_path: str = "/apps/{app_id}/kids") -> TapGenericRest:
-        kids = resource("kids", kids_path, parent={"resource": "apps", "fields": {"app_id": "id"}})
+    def make(kids_path: str = "/apps/{resources.apps.id}/kids") -> TapGenericRest:
+        kids = resource("kids", kids_path, parent_fields={"app_id": "id"}, endpoint={"paginator": "single_page"})
         return make_tap(resource("apps", "/apps"), kids, auth=BEARER, config={"api_key": TOKEN})
 
     return make
@@ -72,7 +72,7 @@ def test_basic_auth_header(
     requests_mock: rm.Mocker, records_of: t.Callable[..., t.Any], password: str, expected: bytes
 ) -> None:
     requests_mock.get(URL, json={"data": []})
-    auth = {"type": "basic", "username": "api_key", "password": "password"}
+    auth = {"type": "http_basic", "username": "{{ config.api_key }}", "password": "{{ config.password }}"}
     records_of(auth=auth, config={"api_key": "key-123", "password": password})
     assert requests_mock.last_request.headers["Authorization"] == "Basic " + base64.b64encode(expected).decode()
 
@@ -86,9 +86,8 @@ def test_server_side_start_point_is_integer_seconds(
     requests_mock.post(URL, json={"data": []})
     search = resource(
         schema="search.json",
-        replication_key="updated_at",
-        incremental="server",
-        endpoint={"method": "POST", "json": {"value": "{{ stream_interval.start_time }}"}},
+        endpoint={"method": "POST", "json": {"value": "{incremental.start_value}"},
+                  "incremental": {"cursor_path": "updated_at"}},
     )
     records_of(
         search,
@@ -101,7 +100,7 @@ def test_server_side_start_point_is_integer_seconds(
 # -- parents and children ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kids_path", ["/apps/{app_id}/kids", "/apps/{{ stream_slice.app_id }}/kids"])
+@pytest.mark.parametrize("kids_path", ["/apps/{resources.apps.id}/kids", "apps/{resources.apps.id}/kids"])
 def test_parent_value_is_percent_encoded_and_added_to_child_records(
     requests_mock: rm.Mocker, make_family: t.Callable[..., TapGenericRest], sync: t.Callable[..., t.Any], kids_path: str
 ) -> None:
@@ -216,7 +215,7 @@ def test_401_hides_a_credential_from_a_custom_setting(
 ) -> None:
     secret = "custom-secret-3c2b1a"
     requests_mock.get(URL, status_code=401, reason="Unauthorized", json={"detail": f"bad token {secret}"})
-    tap = make_tap(auth={"type": "bearer", "token": "github_token"}, config={"github_token": secret})
+    tap = make_tap(auth={"type": "bearer", "token": "{{ config.github_token }}"}, config={"github_token": secret})
     with pytest.raises(StreamError) as caught:
         list(tap.streams["items"].get_records(None))
     assert secret not in str(caught.value)
@@ -230,9 +229,9 @@ def test_oauth_invalid_token_renews_the_token_once(
     requests_mock.get(URL, [{"status_code": 401, "json": {"error": "invalid_token"}}, {"json": {"data": ids("1")}}])
     auth = {
         "type": "oauth2_client_credentials",
-        "client_id": "client_id",
-        "client_secret": "client_secret",
-        "token_url": token_url,
+        "client_id": "{{ config.client_id }}",
+        "client_secret": "{{ config.client_secret }}",
+        "access_token_url": token_url,
     }
     tap = make_tap(auth=auth, config={"client_id": "client-id-5e6f", "client_secret": "client-secret-5e6f"})
     assert list(tap.streams["items"].get_records(None)) == ids("1")
@@ -310,7 +309,8 @@ def incremental_tap(requests_mock: rm.Mocker, items_tap: t.Callable[..., TapGene
 
     def make(records: list[dict[str, t.Any]]) -> TapGenericRest:
         requests_mock.get(URL, json={"data": records})
-        return items_tap({"start_date": "2024-05-01T12:00:00Z"}, replication_key="updatedAt", incremental="client")
+        return items_tap({"start_date": "2024-05-01T12:00:00Z"}, endpoint={"incremental": {
+            "cursor_path": "updatedAt", "on_cursor_value_missing": "include"}})
 
     return make
 

@@ -1,0 +1,143 @@
+"""dlt ``rest_api`` configs to one normalized form: shorthands expanded, defaults resolved as dlt does.
+
+- A string resource is ``{name: s}``; an endpoint string is ``{path: s}``; no path: path = name.
+- ``resource_defaults`` are merged into every resource: resource keys replace the default's;
+  ``endpoint`` keys replace, except ``params`` and ``json`` (merged one level); ``null`` removes;
+  ``columns`` are merged column by column.
+- Paginator: endpoint > client > auto; a type name is that type with its defaults; a single-entity
+  path (last segment has a placeholder) without an endpoint paginator / data_selector is one
+  request of the whole response.
+- Auth: a dict without ``type`` is bearer; endpoint ``auth`` overrides the client's.
+- Python-only parts are refused; loader-only keys are accepted and reported once each.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import typing as t
+
+from tap_generic_rest.errors import DescriptionError
+
+LOGGER = logging.getLogger("tap-generic-rest")
+#: Keys that only steer dlt's loader: accepted, ignored with one warning each.
+LOADER_KEYS = ("table_name", "merge_key", "schema_contract", "table_format", "file_format", "references",
+               "nested_hints", "parent_table_name", "max_table_nesting")
+_PLACEHOLDER_IN_LAST_SEGMENT = re.compile(r"\{[^{}/]*\}[^/]*$")
+
+
+def normalize(doc: dict[str, t.Any], origin: str) -> list[dict[str, t.Any]]:
+    """Every resource of a validated dlt config as a full dict (see the module docstring)."""
+    client = doc["client"]
+    defaults = copy.deepcopy(doc.get("resource_defaults") or {})
+    if isinstance(defaults.get("endpoint"), str):
+        defaults["endpoint"] = {"path": defaults["endpoint"]}
+    resources = []
+    warned: set[str] = set()
+    for index, raw in enumerate(doc["resources"]):
+        where = f"resources[{index}]"
+        resource = {"name": raw} if isinstance(raw, str) else copy.deepcopy(raw)
+        if isinstance(resource.get("endpoint"), str):
+            resource["endpoint"] = {"path": resource["endpoint"]}
+        _refuse_python_only(resource, where, origin)
+        merged = _merge(defaults, resource)
+        endpoint = merged.setdefault("endpoint", {})
+        endpoint.setdefault("path", merged["name"])
+        explicit = resource.get("endpoint", {})
+        own = {**defaults.get("endpoint", {}), **explicit}
+        endpoint["paginator"] = _paginator(endpoint, own, client, where, origin)
+        if "data_selector" not in own and _single_entity(endpoint["path"]) and "paginator" not in own:
+            endpoint["data_selector"] = "$"
+        if endpoint.get("auth") is None:
+            endpoint.pop("auth", None)
+        for key in LOADER_KEYS:
+            if key in merged and key not in warned:
+                warned.add(key)
+                LOGGER.warning("%s: %s.%s only steers dlt's loader; ignored", origin, where, key)
+        resources.append(merged)
+    return resources
+
+
+def normalize_auth(spec: object, where: str, origin: str) -> dict[str, t.Any] | None:
+    """An auth config as a dict with ``type`` (None: no auth)."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        raise DescriptionError(origin, where, f"auth {spec!r} takes every field from dlt's secrets; write "
+                               f"the fields, e.g. {{type: {spec}, ...: '{{{{ config.<setting> }}}}'}}")
+    auth = dict(t.cast("dict[str, t.Any]", spec))
+    auth.setdefault("type", "bearer")
+    if "session" in auth:
+        raise DescriptionError(origin, f"{where}.session", "a requests session is Python only; not supported")
+    if auth.get("location") == "cookie":
+        raise DescriptionError(origin, f"{where}.location", "cookie api keys are not implemented (dlt raises "
+                               "NotImplementedError too); use header or query")
+    missing = [key for key in {"bearer": ["token"], "api_key": ["api_key"],
+                               "oauth2_client_credentials": ["access_token_url", "client_id", "client_secret"]}
+               .get(auth["type"], []) if key not in auth]
+    if missing:
+        raise DescriptionError(origin, where, f"missing {', '.join(missing)}; give a literal or a setting, "
+                               f"e.g. {missing[0]}: '{{{{ config.{missing[0]} }}}}'")
+    return auth
+
+
+def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> None:
+    if "processing_steps" in resource:
+        raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
+                               "(filter/map/yield_map); a data description cannot hold them")
+    incremental = resource.get("endpoint", {}).get("incremental") or {}
+    if "convert" in incremental:
+        raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",
+                               "convert is a Python callable; a data description cannot hold it")
+    for position, action in enumerate(resource.get("endpoint", {}).get("response_actions") or []):
+        if isinstance(action, str) or (isinstance(action, dict) and action.get("action") != "ignore"):
+            raise DescriptionError(origin, f"{where}.endpoint.response_actions[{position}]",
+                                   "only action 'ignore' is data; other response actions are Python callables")
+
+
+def _merge(defaults: dict[str, t.Any], resource: dict[str, t.Any]) -> dict[str, t.Any]:
+    merged = copy.deepcopy(defaults)
+    for key, value in resource.items():
+        if key == "endpoint" and isinstance(merged.get("endpoint"), dict):
+            endpoint = merged["endpoint"]
+            for sub, item in value.items():
+                if sub in {"params", "json"} and isinstance(item, dict) and isinstance(endpoint.get(sub), dict):
+                    endpoint[sub] = {**endpoint[sub], **item}
+                elif item is None and sub != "paginator":
+                    endpoint.pop(sub, None)
+                else:
+                    endpoint[sub] = item
+        elif key == "columns" and isinstance(value, dict) and isinstance(merged.get("columns"), dict):
+            merged["columns"] = {**merged["columns"], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _paginator(endpoint: dict[str, t.Any], own: dict[str, t.Any], client: dict[str, t.Any], where: str,
+               origin: str) -> dict[str, t.Any] | None:
+    """The effective paginator: a dict with ``type``, or None for auto-detection."""
+    if "paginator" in own:
+        spec, at = own["paginator"], f"{where}.endpoint.paginator"
+        if spec is None:
+            spec, at = client.get("paginator"), "client.paginator"
+    elif _single_entity(endpoint["path"]):
+        return {"type": "single_page"}
+    else:
+        spec, at = client.get("paginator"), "client.paginator"
+    if spec is None or spec == "auto":
+        return None
+    if isinstance(spec, str):
+        if spec == "offset":
+            raise DescriptionError(origin, at, "'offset' needs a limit; write {type: offset, limit: 100}")
+        return {"type": spec}
+    if spec.get("type") == "offset" and spec.get("total_path", "total") is None and not (
+            spec.get("maximum_offset") or spec.get("has_more_path") or spec.get("stop_after_empty_page", True)):
+        raise DescriptionError(origin, at, "offset needs a stop rule: total_path, maximum_offset, "
+                               "has_more_path or stop_after_empty_page")
+    return dict(spec)
+
+
+def _single_entity(path: str) -> bool:
+    return bool(_PLACEHOLDER_IN_LAST_SEGMENT.search(path.split("?")[0].rstrip("/")))

@@ -1,0 +1,248 @@
+"""The paginator types, with dlt's names, fields and defaults (plus our ``scroll`` extension)."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from urllib.parse import urljoin, urlsplit
+
+from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
+from typing_extensions import override
+
+from tap_generic_rest.errors import REDACTOR
+from tap_generic_rest.paginators import Pagination, PaginationError, set_value
+from tap_generic_rest.responses import response_json
+from tap_generic_rest.selectors import lookup
+from tap_generic_rest.templating import Condition
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.streams.rest import HTTPRequest
+
+LOGGER = logging.getLogger("tap-generic-rest")
+
+
+class SinglePage(Pagination):
+    """One request returns everything."""
+
+    type = "single_page"
+
+    @override
+    def new_paginator(self) -> BaseAPIPaginator[t.Any]:
+        return SinglePagePaginator()
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        return None
+
+
+class _StopCondition(Pagination):
+    """Our extension ``stop_condition``: a field name (stop when true) or an expression over ``response``."""
+
+    def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
+        """Compile the stop condition."""
+        super().__init__(spec)
+        source = spec.get("stop_condition")
+        self.stop: t.Callable[[t.Any], bool] | None = None
+        if source and all(part.isidentifier() for part in source.split(".")):
+            self.stop = lambda document: bool(lookup(document, source))
+        elif source:
+            condition = Condition(source)
+            self.stop = lambda document: condition(response=document)
+
+    @override
+    def has_more(self, response: requests.Response, token: object) -> bool:
+        if self.stop and self.stop(response_json(response)):
+            return False
+        return super().has_more(response, token)
+
+
+class JsonLink(_StopCondition):
+    """dlt ``json_link``: the response holds the next page's URL; followed as is, on the same host."""
+
+    type = "json_link"
+    token_name = "next URL"
+    stops_on_empty_page = False
+
+    @override
+    def apply(self, request: HTTPRequest, token: object) -> None:
+        if token is None:
+            return
+        next_url = urljoin(request.url, str(token))
+        if urlsplit(next_url)[:2] != urlsplit(request.url)[:2]:  # same scheme and host
+            msg = (
+                f"the next-page URL {REDACTOR.url(next_url)} points at another scheme or host than "
+                f"{REDACTOR.url(request.url)}; refusing to send credentials there"
+            )
+            raise PaginationError(msg)
+        request.url = next_url
+        request.params = {}
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        return lookup(response_json(response), self.spec.get("next_url_path", "next")) or None
+
+
+class HeaderLink(JsonLink):
+    """dlt ``header_link``: the URL of ``Link: <url>; rel="next"``."""
+
+    type = "header_link"
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        return response.links.get(self.spec.get("links_next_key", "next"), {}).get("url") or None
+
+
+class HeaderCursor(Pagination):
+    """dlt ``header_cursor``: a cursor in a response header, sent as a query parameter."""
+
+    type = "header_cursor"
+    token_name = "cursor"
+    stops_on_empty_page = False
+
+    @override
+    def apply(self, request: HTTPRequest, token: object) -> None:
+        if token is not None:
+            request.params[self.spec.get("cursor_param", "cursor")] = token
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        return response.headers.get(self.spec.get("cursor_key", "next")) or None
+
+
+class Cursor(_StopCondition):
+    """dlt ``cursor``: a cursor read from the response, sent as a query parameter or in the JSON body."""
+
+    type = "cursor"
+    token_name = "cursor"
+    stops_on_empty_page = False
+
+    def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
+        """dlt's defaults: ``cursor_path: cursors.next``, ``cursor_param: cursor``."""
+        super().__init__(spec)
+        self.cursor_path: str = spec.get("cursor_path") or "cursors.next"
+        self.body_path: str | None = spec.get("cursor_body_path")
+        self.cursor_param: str | None = spec.get("cursor_param") or (None if self.body_path else "cursor")
+
+    @override
+    def apply(self, request: HTTPRequest, token: object) -> None:
+        if token is not None:
+            set_value(request, self.cursor_param, self.body_path, token)
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        cursor = lookup(response_json(response), self.cursor_path)
+        if cursor in (None, "", []) and self.stop is not None:
+            LOGGER.warning(
+                "Pagination stopped: the stop condition %r says more pages follow, but the "
+                "response has no %r to continue from", self.spec["stop_condition"], self.cursor_path,
+            )
+        return None if cursor in ("", []) else cursor
+
+
+class Scroll(Cursor):
+    """Our extension ``scroll``: the cursor is always present (it may stay the same for the whole
+    scroll); only an empty page ends it."""
+
+    type = "scroll"
+    repeats_token = True
+    stops_on_empty_page = True
+
+    @override
+    def continues_if_empty(self, token: object) -> bool:
+        return False
+
+
+class _Counter(Pagination):
+    """A numeric position sent on every request (offset, page number), with a total and a maximum."""
+
+    position: t.ClassVar[str]  # the position field: offset or page
+    maximum: t.ClassVar[str]  # maximum_offset or maximum_page
+
+    @override
+    def apply(self, request: HTTPRequest, token: object) -> None:
+        set_value(request, self.spec.get(f"{self.position}_param", self.position),
+                  self.spec.get(f"{self.position}_body_path"), token)
+
+    def step(self) -> int:
+        """How far the position moves per page."""
+        return 1
+
+    def past_total(self, next_value: int, total: float) -> bool:
+        """Whether ``next_value`` is beyond the response's total."""
+        raise NotImplementedError
+
+    def total_missing(self) -> bool:
+        """Whether pagination stops when the response has no usable total."""
+        return False
+
+    @override
+    def has_more(self, response: requests.Response, token: object) -> bool:
+        next_value = t.cast("int", token) + self.step()
+        maximum = self.spec.get(self.maximum)
+        if maximum is not None and next_value >= maximum:
+            return False
+        path = self.spec.get("total_path", "total")
+        if path:
+            total = lookup(response_json(response), path)
+            if not isinstance(total, (int, float)) or isinstance(total, bool):
+                if self.total_missing():
+                    return False
+            elif self.past_total(next_value, total):
+                return False
+        return super().has_more(response, token)
+
+    @override
+    def next_token(self, response: requests.Response, token: object) -> object:
+        return t.cast("int", token) + self.step()
+
+
+class Offset(_Counter):
+    """dlt ``offset``: ``offset=0,limit,2*limit,...``, both sent on every request; a missing total
+    leaves the empty page past the end to stop."""
+
+    type = "offset"
+    token_name = "offset"
+    position = "offset"
+    maximum = "maximum_offset"
+
+    @override
+    def start_value(self) -> object:
+        return int(self.spec.get("offset", 0))
+
+    @override
+    def apply(self, request: HTTPRequest, token: object) -> None:
+        super().apply(request, token)
+        set_value(request, self.spec.get("limit_param", "limit"), self.spec.get("limit_body_path"),
+                  self.spec["limit"])
+
+    @override
+    def step(self) -> int:
+        return int(self.spec["limit"])
+
+    @override
+    def past_total(self, next_value: int, total: float) -> bool:
+        return next_value >= total
+
+
+class PageNumber(_Counter):
+    """dlt ``page_number``: ``page=base_page,base_page+1,...``; ``total_path`` holds the page count;
+    a missing total stops."""
+
+    type = "page_number"
+    token_name = "page number"
+    position = "page"
+    maximum = "maximum_page"
+
+    @override
+    def start_value(self) -> object:
+        base = int(self.spec.get("base_page", 0))
+        return int(self.spec.get("page", base) if self.spec.get("page") is not None else base)
+
+    @override
+    def past_total(self, next_value: int, total: float) -> bool:
+        return next_value >= total + int(self.spec.get("base_page", 0))
+
+    @override
+    def total_missing(self) -> bool:
+        return True

@@ -1,0 +1,119 @@
+"""dlt relationships: ``{resources.<parent>.<field>}`` placeholders, ``type: resolve`` params, static
+``{name}`` path params and ``{incremental.*}`` placeholders; one parent per resource.
+
+A parent field a child uses travels in the child's context under ``_<parent>_<field>`` (dlt's
+``include_from_parent`` name) unless the ``parent_fields`` extension names it.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from tap_generic_rest.errors import DescriptionError
+from tap_generic_rest.templating import Part, TemplateError
+
+_FIELD = re.compile(r"(?<!\{)\{(?!\{)([^{}]*)\}")
+INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")
+ENDPOINT_PARTS = ("path", "params", "json", "data", "headers")
+
+
+def _strings(value: object) -> t.Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value.replace("{{", "").replace("}}", "")
+
+
+def parent_key(parent: str, field: str) -> str:
+    """dlt's name of a parent field in a child record: ``_<parent>_<field>``."""
+    return f"_{parent}_{field}"
+
+
+class Relationship:
+    """What one resource takes from its parent, and how its placeholders resolve."""
+
+    def __init__(self, resource: dict[str, t.Any], where: str, origin: str) -> None:
+        """Find the parent and the fields; bind static path params and resolve params."""
+        self.where, self.origin = where, origin
+        endpoint = resource["endpoint"]
+        params = dict(endpoint.get("params") or {})
+        self.parent: str | None = None
+        #: context key -> parent field
+        self.fields: dict[str, str] = {}
+        self.aliases = {field: key for key, field in (resource.get("parent_fields") or {}).items()}
+        self.has_incremental = "incremental" in endpoint or any(
+            isinstance(v, dict) and v.get("type") == "incremental" for v in params.values())
+        path = endpoint["path"]
+        for name, value in list(params.items()):
+            if isinstance(value, dict) and value.get("type") == "resolve":
+                if f"{{{name}}}" not in path:
+                    self.fail("endpoint.params", f"resolve param {name!r} is not bound in path {path!r}")
+                path = path.replace(f"{{{name}}}", f"{{resources.{value['resource']}.{value['field']}}}")
+                del params[name]
+            elif isinstance(value, dict) and value.get("type") not in {"incremental"}:
+                self.fail(f"endpoint.params.{name}", f"type {value.get('type')!r} is not one of: resolve, incremental")
+        for field_name in _FIELD.findall(path):
+            if "." not in field_name:
+                if field_name not in params or isinstance(params[field_name], dict):
+                    self.fail("endpoint.path", f"{{{field_name}}} in the path has no param of that name")
+                path = path.replace(f"{{{field_name}}}", str(params.pop(field_name)).replace("{", "{{").replace("}", "}}"))
+        endpoint["path"], endpoint["params"] = path, params
+        for part in ENDPOINT_PARTS:
+            for text in _strings(endpoint.get(part)):
+                for field_name in _FIELD.findall(text):
+                    self._note(field_name, part)
+        for key, field in (resource.get("parent_fields") or {}).items():
+            self._need_parent(resource, "parent_fields")
+            self.fields[key] = field
+        for field in resource.get("include_from_parent") or []:
+            self._need_parent(resource, "include_from_parent")
+            self.fields[self.aliases.get(field, parent_key(t.cast("str", self.parent), field))] = field
+        #: keys added to every record
+        self.added = [*(resource.get("parent_fields") or {}),
+                      *(self.aliases.get(f, parent_key(t.cast("str", self.parent), f))
+                        for f in resource.get("include_from_parent") or [])]
+
+    def fail(self, sub: str, message: str) -> t.NoReturn:
+        """Raise a description error at this resource's ``sub`` path."""
+        raise DescriptionError(self.origin, f"{self.where}.{sub}", message)
+
+    def _need_parent(self, resource: dict[str, t.Any], key: str) -> None:
+        if self.parent is None:
+            self.fail(key, f"{key} is only allowed on a resource that depends on another "
+                      "(use {resources.<parent>.<field>} in its endpoint)")
+
+    def _note(self, field_name: str, part: str) -> None:
+        head, _, rest = field_name.partition(".")
+        if head == "resources":
+            parent, _, field = rest.partition(".")
+            if not parent or not field:
+                self.fail(f"endpoint.{part}", f"{{{field_name}}} must be {{resources.<parent>.<field>}}")
+            if self.parent is not None and parent != self.parent:
+                self.fail(f"endpoint.{part}", f"Multiple parent resources: {self.parent!r} and {parent!r}; "
+                          "a resource has one parent")
+            self.parent = parent
+            self.fields.setdefault(self.aliases.get(field, parent_key(parent, field)), field)
+        elif head == "incremental" and self.has_incremental and rest in INCREMENTAL_FIELDS:
+            return
+        else:
+            valid = "{'resources', 'incremental'}" if self.has_incremental else "{'resources'}"
+            self.fail(f"endpoint.{part}", f"placeholder {{{field_name}}}: Valid expressions must start with "
+                      f"one of: {valid}")
+
+    def resolve(self, field_name: str) -> Part:
+        """The compiled part of a placeholder (for :func:`templating.compile_tree`)."""
+        head, _, rest = field_name.partition(".")
+        if head == "incremental":
+            return lambda variables: variables["incremental"][rest]
+        if head != "resources":
+            msg = f"placeholder {{{field_name}}} has no value here"
+            raise TemplateError(msg)
+        parent, _, field = rest.partition(".")
+        key = self.aliases.get(field, parent_key(parent, field))
+        return lambda variables: variables["stream_slice"][key]
