@@ -22,6 +22,7 @@ from singer_sdk.authenticators import (
 )
 from typing_extensions import override
 
+from tap_generic_rest import __version__
 from tap_generic_rest.errors import REDACTOR, UserError
 from tap_generic_rest.templating import Template, compile_string, referenced_keys
 
@@ -126,14 +127,17 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         token_url: str,
         client_id: str,
         client_secret: str,
+        user_agent: str,
         request_data: t.Mapping[str, t.Any] | None = None,
         default_expiration: int | None = None,
     ) -> None:
-        """Keep the token endpoint, client credentials, extra body fields and default lifetime."""
+        """Keep the token endpoint, credentials, extra body fields and default lifetime; token requests
+        carry the data requests' headers."""
         super().__init__(
             auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
         )
         self._token_session = requests.Session()
+        self._token_session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
         self._request_data = dict(request_data or {})
         self._default_expiration = default_expiration
 
@@ -252,6 +256,7 @@ class ClientCredentials(Auth):
             token_url=str(config.get("token_url") or self.value(config, "access_token_url")),
             client_id=self.value(config, "client_id"),
             client_secret=self.value(config, "client_secret"),
+            user_agent=str(config.get("user_agent") or f"tap-generic-rest/{__version__}"),
             request_data=self.spec.get("access_token_request_data"),
             default_expiration=int(self.spec.get("default_token_expiration", 3600)),
         )
