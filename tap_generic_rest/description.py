@@ -279,19 +279,22 @@ def _load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> 
     return t.cast("dict[str, t.Any]", _free_form_objects(schema))
 
 
-def _free_form_objects(node: t.Any) -> t.Any:
-    """Give every object schema without ``properties`` an empty one that keeps all keys.
+def _free_form_objects(node: t.Any, *, item: bool = False) -> t.Any:
+    """Give every array item object schema without ``properties`` an empty one that keeps all keys.
 
-    The SDK's record conformance needs ``properties`` on objects inside arrays.
+    The SDK's record conformance needs ``properties`` on objects inside arrays. Other objects without
+    ``properties`` stay so: the SDK's flattener keeps them as one JSON column, while it drops an object
+    declared with ``properties: {}`` from the SCHEMA and still writes its flattened keys to RECORDs.
     """
     if not isinstance(node, dict):
         return node
-    node = {key: (_free_form_objects(value) if key in {"items", "additionalProperties"} else value)
+    node = {key: (_free_form_objects(value, item=key == "items") if key in {"items", "additionalProperties"}
+                  else value)
             for key, value in node.items()}
     if isinstance(node.get("properties"), dict):
         node["properties"] = {key: _free_form_objects(value) for key, value in node["properties"].items()}
     types = node.get("type", [])
-    if "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
+    if item and "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
         node["properties"] = {}
         node.setdefault("additionalProperties", True)
     return node

@@ -40,19 +40,25 @@ def _json_type(value: object) -> str | None:
     return "string"
 
 
-def infer_value_schema(values: list[object], *, nullable: bool = True) -> dict[str, t.Any]:
-    """The schema of one property from every value observed for it."""
+def infer_value_schema(values: list[object], *, nullable: bool = True, item: bool = False) -> dict[str, t.Any]:
+    """The schema of one property (or array ``item``) from every value observed for it.
+
+    An object whose keys were never seen gets no ``properties`` (one JSON column when flattened; the
+    flattener drops an object with ``properties: {}``), except as an array item, where the SDK's
+    record conformance needs ``properties``.
+    """
     types = {json_type for value in values if (json_type := _json_type(value)) is not None}
     if "integer" in types and "number" in types:
         types.discard("integer")
     ordered = [name for name in _ORDER if name in types] or ["string"]
     schema: dict[str, t.Any] = {"type": [*ordered, "null"] if nullable else ordered}
     if "object" in types:
-        objects = [value for value in values if isinstance(value, dict)]
-        schema["properties"] = infer_properties(objects)
+        properties = infer_properties([value for value in values if isinstance(value, dict)])
+        if properties or item:
+            schema["properties"] = properties
     if "array" in types:
         items = list(itertools.chain.from_iterable(value for value in values if isinstance(value, list)))
-        schema["items"] = infer_value_schema(items) if items else {}
+        schema["items"] = infer_value_schema(items, item=True) if items else {}
     return schema
 
 

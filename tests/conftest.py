@@ -8,6 +8,7 @@ import pytest
 
 from tap_generic_rest.sandbox import Sandbox
 from tap_generic_rest.sandbox import credentials as sandbox_credentials
+from tests.e2e.postgres import PostgresServer
 
 #: Short retry settings, so a failing test fails in seconds, not the SDK's half minute.
 FAST_RETRIES = {"max_retries": 3, "backoff_factor": 0.01, "request_timeout": 10}
@@ -40,3 +41,10 @@ def own_sandbox() -> t.Iterator[Sandbox]:
     """A fresh sandbox for a test that mutates data or sets faults."""
     with Sandbox(port=0) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres() -> t.Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (tests/e2e/postgres.py), stopped at the end."""
+    with PostgresServer() as server:
+        yield server
