@@ -45,7 +45,7 @@ def warn_unknown_settings(config: Mapping[str, t.Any], known: Iterable[str], log
     names = sorted(set(known))
     for name in sorted(set(config) - set(names)):
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]}?" if close else f"; known settings: {', '.join(names)}"
+        hint = f"; did you mean {close[0]}?" if close else " (see tap-generic-rest --about)"
         logger.warning("Unknown setting %r is ignored%s", name, hint)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import typing as t
@@ -40,7 +41,9 @@ class TapGenericRest(Tap):
             REDACTOR.add(self.config.get(name))
         install_log_redaction()
         install_run_logging(PROGRESS, self.logger, log_metrics=bool(self.config.get("log_metrics")))
-        warn_unknown_settings(self.config, self.config_jsonschema["properties"], self.logger)
+        known = copy.deepcopy(self.config_jsonschema)
+        self.append_builtin_config(known)  # stream_maps, flattening_*, batch_config, faker_config, ...
+        warn_unknown_settings(self.config, known["properties"], self.logger)
         errors = super()._validate_config(raise_errors=False)
         if errors and raise_errors:
             msg = f"invalid settings: {'; '.join(errors)}"
