@@ -23,6 +23,7 @@ from singer_sdk.authenticators import (
 )
 from typing_extensions import override
 
+from tap_generic_rest import __version__
 from tap_generic_rest.errors import REDACTOR, UserError
 
 Config = t.Mapping[str, t.Any]
@@ -112,12 +113,13 @@ class ApiKey(Auth):
 class ClientCredentialsAuthenticator(OAuthAuthenticator):
     """OAuth2 client credentials: one token reused until 60 s before expiry, renewable on demand."""
 
-    def __init__(self, *, token_url: str, client_id: str, client_secret: str) -> None:
-        """Keep the token endpoint and client credentials."""
+    def __init__(self, *, token_url: str, client_id: str, client_secret: str, user_agent: str) -> None:
+        """Keep the token endpoint and client credentials; token requests carry the data requests' headers."""
         super().__init__(
             auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
         )
         self._token_session = requests.Session()
+        self._token_session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
 
     @property
     @override
@@ -227,6 +229,7 @@ class ClientCredentials(Auth):
             token_url=str(config.get("token_url") or self.spec.get("token_url", "")),
             client_id=self.value(config, "client_id"),
             client_secret=self.value(config, "client_secret"),
+            user_agent=str(config.get("user_agent") or f"tap-generic-rest/{__version__}"),
         )
 
 
