@@ -15,7 +15,24 @@ import itertools
 import typing as t
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.streams import GenericStream
+    import logging
+    from collections.abc import Iterable, Sequence
+    from typing import Protocol
+
+    from singer_sdk.helpers.types import Context
+
+    class SampledStream(Protocol):
+        """What inference needs of a stream (no import of the stream modules: no import circle)."""
+
+        name: str
+
+        @property
+        def logger(self) -> logging.Logger: ...
+
+        @property
+        def primary_keys(self) -> Sequence[str]: ...
+
+        def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]: ...
 
 SAMPLE_SIZE = 1000
 _ORDER = ("string", "boolean", "integer", "number", "object", "array")
@@ -80,7 +97,7 @@ def schema_from_records(records: list[dict[str, t.Any]], primary_key: t.Sequence
     return {"type": "object", "required": list(primary_key), "properties": ordered}
 
 
-def infer_schema(stream: GenericStream) -> dict[str, t.Any]:
+def infer_schema(stream: SampledStream) -> dict[str, t.Any]:
     """Read up to ``SAMPLE_SIZE`` records of ``stream`` and infer its schema."""
     records = list(itertools.islice(stream.request_records(None), SAMPLE_SIZE))
     stream.logger.info("Inferred the schema of %s from %d records", stream.name, len(records))

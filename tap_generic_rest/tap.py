@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import re
 import typing as t
 from functools import cached_property
@@ -18,6 +17,7 @@ from tap_generic_rest.inference import infer_schema
 from tap_generic_rest.logs import install as install_run_logging
 from tap_generic_rest.logs import remember_stream_maps, warn_unknown_settings
 from tap_generic_rest.progress import PROGRESS, CountingWriter
+from tap_generic_rest.runtime import SyncRuntime
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams import GenericStream, build_stream_classes
 from tap_generic_rest.templating import to_datetime
@@ -86,20 +86,15 @@ class TapGenericRest(Tap):
         return description
 
     @cached_property
-    def authenticator(self) -> Auth:
-        """One authenticator for every stream (so an OAuth token is fetched once)."""
+    def runtime(self) -> SyncRuntime:
+        """What every stream of this run shares (session, authenticator, start time)."""
+        return SyncRuntime(self._build_authenticator)
+
+    def _build_authenticator(self) -> Auth:
         authenticator = self.description.auth.build(self.config)
         for value in [*authenticator.auth_headers.values(), *authenticator.auth_params.values()]:
             REDACTOR.add(str(value), *str(value).split(" ")[1:])  # "Basic <base64>" and "<base64>"
         return authenticator
-
-    #: when a child stream may write STATE next (child streams throttle their STATE messages)
-    next_child_state_at: float = 0.0
-
-    @cached_property
-    def sync_started_at(self) -> dt.datetime:
-        """When this run started (the end of server-side incremental windows)."""
-        return dt.datetime.now(dt.UTC)
 
     def check_credentials(self) -> None:
         """Fail before any request when a credential the description needs is missing."""
@@ -115,7 +110,8 @@ class TapGenericRest(Tap):
     def discover_streams(self) -> list[GenericStream]:
         streams = []
         for cls in build_stream_classes(self.description):
-            stream = cls(tap=self, schema=cls.resource.schema or _placeholder_schema(cls.resource.primary_key))
+            schema = cls.resource.schema or _placeholder_schema(cls.resource.primary_key)
+            stream = cls(tap=self, schema=schema, runtime=self.runtime)
             if cls.resource.schema is None:
                 entry = self.input_catalog.get_stream(stream.name) if self.input_catalog else None
                 if entry is not None:

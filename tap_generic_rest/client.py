@@ -1,0 +1,95 @@
+"""Building requests: URL, headers, parameters and body from the resource's endpoint."""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote
+
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+from typing_extensions import override
+
+from tap_generic_rest import __version__
+from tap_generic_rest.errors import StreamError
+from tap_generic_rest.state import StatefulStream
+from tap_generic_rest.templating import Template, TemplateError, render_tree
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Auth, Context
+    from singer_sdk.pagination import BaseAPIPaginator
+
+
+class HttpStream(StatefulStream):
+    """Requests of a resource, through the run's shared session and authenticator."""
+
+    @property
+    @override
+    def url_base(self) -> str:
+        return str(self.config.get("base_url") or self.description.base_url).rstrip("/")
+
+    @override
+    def get_url(self, context: Context | None) -> str:
+        path = self.resource.endpoint.path
+        encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
+        if isinstance(path, Template):
+            path = str(path.render({**self._template_variables(context), "stream_slice": encoded, "parent": encoded}))
+        for key, value in encoded.items():
+            path = path.replace(f"{{{key}}}", value)
+        return self.url_base + path
+
+    @property
+    @override
+    def http_headers(self) -> dict[str, str]:
+        return {
+            "Accept": "application/json",
+            "User-Agent": self.user_agent,
+            **self.description.headers,
+        }
+
+    @property
+    @override
+    def user_agent(self) -> str:
+        return str(self.config.get("user_agent") or f"tap-generic-rest/{__version__}")
+
+    @property
+    @override
+    def authenticator(self) -> Auth:
+        return self.runtime.authenticator
+
+    @property
+    @override
+    def requests_session(self) -> requests.Session:
+        return self.runtime.session
+
+    @property
+    @override
+    def timeout(self) -> int:
+        return t.cast("int", self.config.get("request_timeout", 300))
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        endpoint = self.resource.endpoint
+        variables = self._template_variables(page.stream_context)
+        try:
+            request = HTTPRequest(
+                url=self.get_url(page.stream_context),
+                method=endpoint.method,
+                headers=self.http_headers,
+                params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
+                data=render_tree(endpoint.json, variables),
+            )
+        except TemplateError as exc:
+            msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint in {self.description.origin}"
+            raise StreamError(msg) from None
+        endpoint.pagination.apply(request, page.next_page_token)
+        return request
+
+    @override
+    def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
+        return self.resource.endpoint.pagination.new_paginator()
+
+
+def _path_segment(value: object) -> str:
+    """A parent value as one path segment: percent-encoded, and never a dot segment."""
+    segment = quote(str(value), safe="")
+    return segment.replace(".", "%2E") if segment in {".", ".."} else segment

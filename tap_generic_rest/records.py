@@ -1,0 +1,109 @@
+"""Records: selecting them from a response, checking them, and the context they give children."""
+
+from __future__ import annotations
+
+import typing as t
+
+from typing_extensions import override
+
+from tap_generic_rest.errors import REDACTOR, StreamError
+from tap_generic_rest.failures import ParentGone
+from tap_generic_rest.paginators import PaginationError
+from tap_generic_rest.responses import MalformedResponseError, response_json
+from tap_generic_rest.retries import RetryingStream
+from tap_generic_rest.selectors import SelectorNotFoundError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import requests
+    from singer_sdk.helpers.types import Context
+
+
+class RecordStream(RetryingStream):
+    """Parses responses into records; children are fetched for every parent record."""
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        where = f"stream {self.name}: response from {REDACTOR.url(response.url)}"
+        try:
+            items = self.resource.endpoint.selector.select(
+                response_json(response), allow_missing=self.resource.allow_missing
+            )
+        except MalformedResponseError as exc:
+            msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
+            raise StreamError(msg) from None
+        except SelectorNotFoundError:
+            document = response_json(response)
+            keys = ", ".join(map(str, document)) if isinstance(document, dict) else type(document).__name__
+            msg = (
+                f"{where}: data_selector {self.resource.endpoint.selector.source!r} matched nothing "
+                f"(the response has: {keys}); fix endpoint.data_selector"
+            )
+            raise StreamError(msg) from None
+        scalar_key = self.resource.scalar_key
+        parent_fields = self.resource.parent.fields if self.resource.parent else {}
+        own_keys = [key for key in self.primary_keys if key not in parent_fields]
+        for item in items:
+            if not isinstance(item, dict):
+                if not scalar_key:
+                    msg = (
+                        f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
+                        "object; point data_selector at a list of objects, or set records.scalar_key"
+                    )
+                    raise StreamError(msg)
+                item = {scalar_key: item}  # noqa: PLW2901
+            for key in own_keys:
+                if item.get(key) is None:
+                    msg = (
+                        f"{where}: a record has no value for primary key {key!r} "
+                        f"(record keys: {', '.join(item)}); fix primary_key in the description"
+                    )
+                    raise StreamError(msg)
+            yield item
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        # The start point is fixed when a partition's sync begins: a sorted stream moves its
+        # bookmark while it reads, but every page of one sync must ask for the same window.
+        self.fix_start_point(context)
+        keep = self._client_side_filter(context)
+        try:
+            for record in self.request_records(context):
+                if keep is None or keep(record):
+                    yield record
+                else:
+                    self._sync_children_only(record, context)
+        except ParentGone as exc:
+            self.logger.warning("%s; skipping parent %s", exc, dict(context or {}))
+        except PaginationError as exc:
+            raise StreamError(f"stream {self.name}: {exc}") from None
+
+    def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
+        """Children are fetched for every parent record, even one the incremental filter drops."""
+        if not self.child_streams:
+            return
+        record = self.post_process(record, context)
+        for child_context in self.generate_child_contexts(record=record, context=context):
+            self._sync_children(child_context)
+
+    @override
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        if self.replication_key:
+            row.setdefault(self.replication_key, None)  # a record without its key is emitted (contract §1.5)
+        if self.resource.parent is not None and context:
+            row.update({key: context[key] for key in self.resource.parent.fields if key in context})
+        return row
+
+    @override
+    def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
+        child_context = {key: record.get(field) for key, field in self.child_context_fields.items()}
+        missing = [self.child_context_fields[key] for key, value in child_context.items() if value is None]
+        if missing:
+            self.logger.warning(
+                "Stream %s: a record has no %s; its child streams are skipped for it",
+                self.name,
+                ", ".join(missing),
+            )
+            return None
+        return child_context

@@ -1,0 +1,143 @@
+"""Responses and retries: which statuses retry, backoff (honouring ``Retry-After``), token renewal."""
+
+from __future__ import annotations
+
+import typing as t
+from http import HTTPStatus
+
+import backoff
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+from typing_extensions import override
+
+from tap_generic_rest.auth import RedirectRefusedError
+from tap_generic_rest.client import HttpStream
+from tap_generic_rest.errors import REDACTOR, StreamError
+from tap_generic_rest.failures import ParentGone, TokenRejectedError, describe_failure, error_code, reason
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from singer_sdk.helpers.types import Context, RequestFunc
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRIABLE_ERRORS = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class RetryingStream(HttpStream):
+    """Retries 429/5xx and network errors; every final failure is one :class:`StreamError` line."""
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < HTTPStatus.BAD_REQUEST:
+            return
+        if status in RETRY_STATUSES:
+            raise RetriableAPIError(self._describe_failure(response), response)
+        if status == HTTPStatus.UNAUTHORIZED and error_code(response) == "invalid_token" and self._renews_tokens:
+            raise TokenRejectedError(self._describe_failure(response))
+        if status == HTTPStatus.NOT_FOUND and self.resource.parent is not None:
+            raise ParentGone(self._describe_failure(response))
+        raise StreamError(self._describe_failure(response))
+
+    @property
+    def _renews_tokens(self) -> bool:
+        return callable(getattr(self.authenticator, "invalidate", None))
+
+    def _describe_failure(self, response: requests.Response) -> str:
+        return describe_failure(self.name, self.description.auth.settings(), response)
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        factor = float(self.config.get("backoff_factor", 2))
+        retry = 0
+        exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
+        while True:
+            retry += 1
+            wait = _retry_after(exception)
+            exception = yield wait if wait is not None else factor * 2 ** (retry - 1)
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return int(self.config.get("max_retries", 3)) + 1
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        return value
+
+    @override
+    def backoff_handler(self, details: t.Any) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.1f s (attempt %d failed: %s)",
+            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self.name,
+            details.get("wait") or 0.0,
+            details.get("tries", 0),
+            _short(exception),
+        )
+
+    @override
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        attempts = self.backoff_max_tries()
+        decorated = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_ERRORS,
+            max_tries=attempts,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,  # our handler logs retries with redacted URLs; the final error says the rest
+        )(func)
+
+        def request(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return attempt(prepared, context)
+            except TokenRejectedError:
+                self.logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
+                self.authenticator.invalidate()  # type: ignore[attr-defined]
+                try:
+                    return attempt(prepared.copy(), context)
+                except TokenRejectedError as exc:
+                    raise StreamError(f"{exc} (also with a renewed token)") from None
+
+        def attempt(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return decorated(prepared, context)
+            except RetriableAPIError as exc:
+                msg = f"{exc} (gave up after {attempts} attempts)"
+                raise StreamError(msg) from None
+            except RedirectRefusedError as exc:
+                raise StreamError(f"stream {self.name}: {exc}") from None
+            except (requests.RequestException, ConnectionError) as exc:
+                msg = (
+                    f"stream {self.name}: {_short(exc)} for {prepared.method} "
+                    f"{REDACTOR.url(str(prepared.url))} (gave up after {attempts} attempts); "
+                    "check base_url, the network, or raise request_timeout"
+                )
+                raise StreamError(msg) from None
+
+        return request
+
+
+def _retry_after(exception: object) -> float | None:
+    response = getattr(exception, "response", None)
+    header = response.headers.get("Retry-After") if response is not None else None
+    if header and header.strip().isdigit():
+        return float(header.strip())
+    return None
+
+
+def _short(exception: object) -> str:
+    if isinstance(exception, RetriableAPIError) and exception.response is not None:
+        return f"HTTP {exception.response.status_code} {reason(exception.response)}"
+    if isinstance(exception, requests.Timeout):
+        return "timed out"
+    if isinstance(exception, (requests.ConnectionError, ConnectionError)):
+        return "could not connect (connection refused or reset)"
+    return type(exception).__name__
