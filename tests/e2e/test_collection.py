@@ -6,6 +6,7 @@ system database.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -17,8 +18,10 @@ import yaml
 
 from tap_generic_rest.description import BUILTIN_APIS
 from tests.e2e.meltano import (
+    MELTANO,
     PROJECT,
     TAP,
+    TEST_ENV,
     ensure_installed,
     meltano,
     meltano_run,
@@ -239,3 +242,19 @@ def test_the_tests_leave_the_project_s_state_alone(sandbox: Sandbox, tmp_path: P
     assert state_ids() == before
     listed = meltano("state", "list")
     assert "dev:tap-avatars-to-target-duckdb:must-not-leak" in listed.stdout + listed.stderr
+
+
+def test_the_definition_file_adds_the_plugin_to_another_project(tmp_path: Path) -> None:
+    env = {**os.environ, **TEST_ENV}
+    subprocess.run([MELTANO, "init", "other", "--no_usage_stats"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=300)
+    project = tmp_path / "other"
+    added = subprocess.run([MELTANO, "add", "extractor", "tap-generic-rest", "--from-ref", str(DEFINITION),
+                            "--no-install"], cwd=project, env=env, capture_output=True, text=True, timeout=300,
+                           check=False)
+    assert added.returncode == 0, added.stderr[-2000:]
+    listed = subprocess.run([MELTANO, "config", "list", "tap-generic-rest", "--all"], cwd=project, env=env, check=False,
+                            capture_output=True, text=True, timeout=300)
+    declared = [s["name"] for s in yaml.safe_load(DEFINITION.read_text())["settings"]]
+    for name in declared:
+        assert re.search(rf"^{name} .*\[env: TAP_GENERIC_REST_{name.upper()}\]", listed.stdout, re.MULTILINE), name
