@@ -78,20 +78,26 @@ def test_one_api_in_parallel_jobs_by_stream_selection(
     expected = sandbox.expected_counts("webhooks")
     migrated = meltano("state", "list", env=shared)  # the first Meltano call creates the system database
     assert migrated.returncode == 0, migrated.stderr[-2000:]
+    # Jobs running at once in one project directory must not share a plugin name, loaders included:
+    # Meltano keeps per-plugin files in .meltano/run/<plugin>/ (catalog, logging config).
+    loaders = {"tap-webhooks-applications": "target-duckdb", "tap-webhooks-others": "target-jsonl"}
     jobs = {}
-    for job in JOBS:
+    for job, loader in loaders.items():
         prefix = job.replace("-", "_").upper()
-        env = {**TEST_ENV, **shared, "TARGET_DUCKDB_FILEPATH": str(tmp_path / f"{job}.duckdb"),
-               f"{prefix}_BASE_URL": sandbox.base_url("webhooks")}
+        env = {**TEST_ENV, **shared, f"{prefix}_BASE_URL": sandbox.base_url("webhooks"),
+               "TARGET_DUCKDB_FILEPATH": str(tmp_path / "applications.duckdb"),
+               "TARGET_JSONL_DESTINATION_PATH": str(tmp_path)}
         jobs[job] = subprocess.Popen(
-            [MELTANO, "run", job, "target-duckdb"],
+            [MELTANO, "run", job, loader],
             cwd=PROJECT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-    for job, process in jobs.items():
+    for process in jobs.values():
         _, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, stderr[-3000:]
-        counts = table_counts(tmp_path / f"{job}.duckdb", "webhooks", expected)
-        assert {s: n for s, n in counts.items() if n} == {s: expected[s] for s in JOBS[job]}, job
+    counts = table_counts(tmp_path / "applications.duckdb", "webhooks", expected)
+    assert {s: n for s, n in counts.items() if n} == {s: expected[s] for s in JOBS["tap-webhooks-applications"]}
+    lines = {path.name.rsplit("-", 1)[0]: len(path.read_text().splitlines()) for path in tmp_path.glob("*.jsonl")}
+    assert lines == {s: expected[s] for s in JOBS["tap-webhooks-others"]}
     listed = meltano("state", "list", env=shared)
     for job in JOBS:
-        assert f"dev:{job}-to-target-duckdb" in listed.stdout + listed.stderr
+        assert f"dev:{job}-to-{loaders[job]}" in listed.stdout + listed.stderr
