@@ -9,11 +9,13 @@ from pathlib import Path
 
 import click
 import simplejson
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpressionError, StreamMapConfigError
 
 from tap_generic_rest.errors import REDACTOR, UserError
 from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
+from tap_generic_rest.logs import report_error, stream_map_error
+from tap_generic_rest.progress import PROGRESS
 from tap_generic_rest.tap import TapGenericRest
 
 USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
@@ -51,18 +53,24 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["import"]:
         run_import(args[1:])
     try:
-        code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
+        try:
+            code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
+        finally:
+            PROGRESS.summary()
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except (OSError, json.JSONDecodeError, simplejson.JSONDecodeError) as exc:  # --config/--state/--catalog
-        click.echo(f"tap-generic-rest: error: cannot read a --config, --state or --catalog file: {exc}", err=True)
+        report_error(f"tap-generic-rest: error: cannot read a --config, --state or --catalog file: {exc}")
+        sys.exit(1)
+    except (MapExpressionError, StreamMapConfigError) as exc:
+        report_error(f"tap-generic-rest: error: {REDACTOR.text(stream_map_error(exc))}")
         sys.exit(1)
     except USER_ERRORS as exc:
         detail = "; ".join(getattr(exc, "errors", None) or []) or str(exc)
-        click.echo(f"tap-generic-rest: error: {REDACTOR.text(detail)}", err=True)
+        report_error(f"tap-generic-rest: error: {REDACTOR.text(detail)}")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

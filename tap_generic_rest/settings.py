@@ -45,4 +45,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=2,
         description="Retry n waits backoff_factor * 2^(n-1) s unless the API sends Retry-After.",
     ),
+    th.Property(
+        "log_metrics",
+        th.BooleanType,
+        default=False,
+        description="Also write the SDK's METRIC log lines (one per request and per parent context).",
+    ),
 ).to_dict()

@@ -1,0 +1,147 @@
+"""Progress you can follow: per stream a progress line at most every few seconds and a summary.
+
+Counted without touching stream code: records as the tap writes them (:meth:`Progress.record`),
+requests from the SDK's ``http_request_duration`` metric points, retries from the one warning
+line per retry ("Retrying ..."). Seconds per stream span its first to its last activity (a child
+stream runs interleaved with its parent).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+
+from singer_sdk import metrics
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.singerlib import RecordMessage
+from typing_extensions import override
+
+#: Seconds between two progress lines of one stream.
+PROGRESS_INTERVAL = 5.0
+RETRY_PREFIX = "Retrying "
+
+
+@dataclass
+class Tally:
+    """What one stream did so far."""
+
+    records: int = 0
+    requests: int = 0
+    retries: int = 0
+    first: float = field(default_factory=time.monotonic)
+    last: float = field(default_factory=time.monotonic)
+    reported: float = field(default_factory=time.monotonic)
+
+    def describe(self, *, rate: bool) -> str:
+        """``N records (R/s), N requests, N retries`` or, for the summary, with the seconds."""
+        seconds = max(self.last - self.first, 0.0)
+        pace = f" ({self.records / seconds:,.0f}/s)" if rate and seconds > 0 else ""
+        tail = "" if rate else f", {seconds:.1f} s"
+        return f"{self.records:,} records{pace}, {self.requests:,} requests, {self.retries:,} retries{tail}"
+
+
+class Progress:
+    """The run's tallies per stream, thread-safe."""
+
+    def __init__(self, logger: logging.Logger, interval: float = PROGRESS_INTERVAL) -> None:
+        """Count for the tap whose logger writes the lines."""
+        self.logger = logger
+        self.interval = interval
+        self.tallies: dict[str, Tally] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def current_stream(self) -> str | None:
+        """The stream this thread wrote its last record for."""
+        return getattr(self._local, "stream", None)
+
+    def record(self, stream: str) -> None:
+        """One record written."""
+        self._local.stream = stream
+        self._add(stream, "records")
+
+    def request(self, stream: str) -> None:
+        """One HTTP request answered."""
+        self._add(stream, "requests")
+
+    def retry(self, stream: str) -> None:
+        """One request retried."""
+        self._add(stream, "retries")
+
+    def _add(self, stream: str, what: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            tally = self.tallies.get(stream)
+            if tally is None:
+                tally = self.tallies[stream] = Tally(first=now, last=now, reported=now)
+            setattr(tally, what, getattr(tally, what) + 1)
+            tally.last = now
+            due = now - tally.reported >= self.interval
+            if due:
+                tally.reported = now
+        if due:
+            self.logger.info("Progress: stream %s: %s", stream, tally.describe(rate=True))
+
+    def summary(self) -> None:
+        """One line per stream and a total line."""
+        with self._lock:
+            tallies = dict(self.tallies)
+        if not tallies:
+            return
+        for stream, tally in tallies.items():
+            self.logger.info("Summary: stream %s: %s", stream, tally.describe(rate=False))
+        total = Tally(
+            records=sum(t.records for t in tallies.values()),
+            requests=sum(t.requests for t in tallies.values()),
+            retries=sum(t.retries for t in tallies.values()),
+            first=min(t.first for t in tallies.values()),
+            last=max(t.last for t in tallies.values()),
+        )
+        self.logger.info("Summary: %d streams: %s", len(tallies), total.describe(rate=False))
+
+
+class RequestCounter(logging.Handler):
+    """Counts the SDK's per-request metric points (on the metrics logger)."""
+
+    def __init__(self, progress: Progress) -> None:
+        """Count into ``progress``."""
+        super().__init__()
+        self.progress = progress
+
+    @override
+    def emit(self, record: logging.LogRecord) -> None:
+        point = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(point, metrics.Point) and point.metric == metrics.Metric.HTTP_REQUEST_DURATION:
+            self.progress.request(str(point.tags.get(metrics.Tag.STREAM, "?")))
+
+
+class RetryCounter(logging.Handler):
+    """Counts the one warning line per retry that a stream's logger (``<tap>.<stream>``) writes."""
+
+    def __init__(self, progress: Progress, tap_logger: str) -> None:
+        """Count into ``progress`` the retries logged below ``tap_logger``."""
+        super().__init__(logging.WARNING)
+        self.progress = progress
+        self.prefix = tap_logger + "."
+
+    @override
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith(RETRY_PREFIX) and record.name.startswith(self.prefix):
+            self.progress.retry(record.name[len(self.prefix):])
+
+
+#: The run's tallies (a process runs one tap); the CLI writes the summary when the run ends.
+PROGRESS = Progress(logging.getLogger("tap-generic-rest"))
+
+
+class CountingWriter(MsgSpecWriter):
+    """The msgspec Singer writer, counting the records it writes."""
+
+    @override
+    def write_message(self, message: t.Any) -> None:
+        if isinstance(message, RecordMessage):
+            PROGRESS.record(message.stream)
+        super().write_message(message)
