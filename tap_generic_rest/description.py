@@ -27,7 +27,7 @@ from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree
+from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.paginators import Pagination
@@ -183,6 +183,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             if name not in properties:
                 fail("schema", f"{name!r} is a key or an added field but not a property of {raw['schema']}; "
                      f"properties: {', '.join(properties) or 'none'}")
+    sources = set(parent.fields) if parent else set()
+    for part in ("path", "params", "json", "data", "headers"):
+        for name in sorted(referenced_slice_keys(endpoint_raw.get(part))):
+            if name not in sources:
+                known = f"the context has: {', '.join(sorted(sources))}" if sources else "this resource has no parent"
+                fail(f"endpoint.{part}", f"placeholder {name!r} has no source ({known}); refer to the parent "
+                     "with {resources.<parent>.<field>}")
     compiled: dict[str, t.Any] = {}
     for part, value in (("path", endpoint_raw["path"]), ("params", params), ("json", endpoint_raw.get("json")),
                         ("data", endpoint_raw.get("data")), ("headers", endpoint_raw.get("headers"))):

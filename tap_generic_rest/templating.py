@@ -265,7 +265,10 @@ def referenced_keys(value: object, variable: str) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
     for expression in template_expressions(value):
-        tree = ENV.parse("{{" + expression + "}}")
+        try:
+            tree = ENV.parse("{{" + expression + "}}")
+        except TemplateSyntaxError:
+            continue  # reported when the value is compiled
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             access = t.cast("nodes.Getattr | nodes.Getitem", node)
             target = access.node
