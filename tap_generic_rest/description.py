@@ -9,7 +9,6 @@ problem is a :class:`DescriptionError` naming the exact path, e.g.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import typing as t
@@ -21,9 +20,9 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
-from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
@@ -308,7 +307,7 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
             chain.append(node.name)
             node = by_name.get(node.parent.resource) if node.parent else None
         parent_properties = (parent.schema or {}).get("properties")
-        for key, parent_field in resource.parent.fields.items():
+        for parent_field in resource.parent.fields.values():
             simple = parent_field.isidentifier()
             if parent_properties is not None and simple and parent_field not in parent_properties:
                 raise DescriptionError(origin, f"{resource.where}.endpoint",

@@ -105,7 +105,7 @@ TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "re
 TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
 #: A compiled piece of a string: literal text, or a callable over the template variables.
-Part = t.Union[str, t.Callable[[Variables], object]]
+Part = str | t.Callable[[Variables], object]
 #: Resolves a dlt placeholder's field name (``resources.posts.id``) to a part; raises on an unknown one.
 Resolver = t.Callable[[str], Part]
 
@@ -116,7 +116,7 @@ def _names(expression: str) -> set[str] | None:
         tree = ENV.parse("{{" + expression + "}}")
     except TemplateSyntaxError:
         return None
-    return {t.cast("nodes.Name", node).name for node in tree.find_all(nodes.Name)}
+    return {node.name for node in tree.find_all(nodes.Name)}
 
 
 def is_template_expression(expression: str) -> bool:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 import pytest
-
-from tap_generic_rest.templating import compile_string
 import requests_mock as rm
 
+from tap_generic_rest.templating import compile_string
 from tests.safety.helpers import (
     FAST,
     Answer,

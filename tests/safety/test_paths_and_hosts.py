@@ -36,6 +36,7 @@ HOSTILE_ID = "a/../b?x#y"
 KIDS = {"kids.json": object_schema("id", "app_id")}
 TOKEN = "bearer-token-for-api-test"
 KEY = "header-key-for-api-test"
+BEARER_SETTING = {"type": "bearer", "token": "{{ config.access_token }}"}
 NEXT_URL = {"paginator": {"type": "json_link", "next_url_path": "next"}}
 
 
@@ -123,7 +124,7 @@ def test_a_dot_segment_parent_id_cannot_leave_its_path_segment(
 def test_a_next_url_on_another_host_is_refused(next_url: str, api: rm.Mocker, cli: t.Callable[..., TapRun]) -> None:
     api.get(f"{BASE_URL}/items", json={"data": [{"id": "1"}], "next": next_url})
 
-    run = cli(resource(endpoint=NEXT_URL), auth={"type": "bearer", "token": "{{ config.access_token }}"}, access_token=TOKEN)
+    run = cli(resource(endpoint=NEXT_URL), auth=BEARER_SETTING, access_token=TOKEN)
 
     line = run.error()
     assert_mentions(
@@ -139,7 +140,7 @@ def test_a_next_url_on_another_host_is_refused(next_url: str, api: rm.Mocker, cl
 def test_a_next_url_downgrading_to_http_is_refused(api: rm.Mocker, cli: t.Callable[..., TapRun]) -> None:
     api.get(f"{BASE_URL}/items", json={"data": [{"id": "1"}], "next": "http://api.test/items?page=2"})
 
-    run = cli(resource(endpoint=NEXT_URL), auth={"type": "bearer", "token": "{{ config.access_token }}"}, access_token=TOKEN)
+    run = cli(resource(endpoint=NEXT_URL), auth=BEARER_SETTING, access_token=TOKEN)
 
     assert [request.scheme for request in api.request_history] == ["https"]
     run.error()
@@ -166,7 +167,7 @@ def test_a_redirect_to_another_host_does_not_carry_the_bearer_token(
     api.get(f"{BASE_URL}/items", status_code=302, headers={"Location": "https://evil.test/collect"})
     api.get("https://evil.test/collect", json={"data": [{"id": "1"}]})
 
-    cli(resource(), auth={"type": "bearer", "token": "{{ config.access_token }}"}, access_token=TOKEN)
+    cli(resource(), auth=BEARER_SETTING, access_token=TOKEN)
 
     assert all(
         "Authorization" not in request.headers for request in api.request_history if request.netloc == "evil.test"

@@ -128,7 +128,9 @@ def test_row5_auth_as_dlt_writes_it(auth: dict[str, t.Any], settings: dict[str, 
     assert requests_mock.last_request.headers[header[0]] == header[1]
 
 
-def test_row5_api_key_in_query_and_endpoint_auth(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
+def test_row5_api_key_in_query_and_endpoint_auth(
+    requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]
+) -> None:
     requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
     config = {"client": {"base_url": BASE, "auth": {"token": "t"}}, "resources": [{"name": "items", "endpoint": {
         "auth": {"type": "api_key", "name": "key", "api_key": "q1", "location": "query"}}}]}
