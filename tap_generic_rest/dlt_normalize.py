@@ -86,6 +86,9 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
     if "processing_steps" in resource:
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
+    if "data" in resource.get("endpoint", {}):
+        raise DescriptionError(origin, f"{where}.endpoint.data", "form and raw bodies are not supported yet; "
+                               "send a JSON body with endpoint.json")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
         raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",

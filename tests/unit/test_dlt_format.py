@@ -338,3 +338,9 @@ def test_python_only_and_invalid_parts_are_refused(resource: dict[str, t.Any], w
         _ = tap({"client": {"base_url": BASE}, "resources": [resource]}).description
     assert f": {where}: " in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_form_bodies_are_refused_for_now(tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {"data": {"a": "1"}}}]}
+    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: form and raw bodies"):
+        _ = tap(config).description
