@@ -169,7 +169,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
 
     relation = Relationship(raw, where, origin)
     endpoint_raw = raw["endpoint"]
-    key = raw.get("primary_key", ())
+    key = raw.get("primary_key", ()) or _column_keys(raw.get("columns"))
     primary_key = tuple([key] if isinstance(key, str) else key)
     schema = load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
     incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
@@ -234,6 +234,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             auth=build_auth(auth_spec) if auth_spec else None,
         ),
     )
+
+
+def _column_keys(columns: object) -> list[str]:
+    """dlt ``columns`` hints with ``primary_key: true`` (a dict by name, or a list of hint dicts)."""
+    items = (columns.items() if isinstance(columns, dict)
+             else [(c.get("name"), c) for c in columns if isinstance(c, dict)] if isinstance(columns, list) else [])
+    return [str(name) for name, hints in items if isinstance(hints, dict) and hints.get("primary_key")]
 
 
 def _first_template_key(value: object, resolve: t.Any) -> str:

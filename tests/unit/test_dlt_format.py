@@ -344,3 +344,11 @@ def test_form_bodies_are_refused_for_now(tap: t.Callable[..., TapGenericRest]) -
     config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {"data": {"a": "1"}}}]}
     with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: form and raw bodies"):
         _ = tap(config).description
+
+
+@pytest.mark.parametrize("columns", [{"id": {"primary_key": True}, "x": {"data_type": "text"}},
+                                     [{"name": "id", "primary_key": True}]])
+def test_row11_columns_primary_key_maps_onto_key_properties(columns: object,
+                                                            tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
+    assert tap(config).description.resources[0].primary_key == ("id",)
