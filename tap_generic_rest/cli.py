@@ -13,9 +13,9 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpre
 
 from tap_generic_rest.errors import REDACTOR, UserError
 from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
-from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.logs import report_error, stream_map_error
 from tap_generic_rest.progress import PROGRESS
+from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.tap import TapGenericRest
 
 USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)

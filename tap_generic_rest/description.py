@@ -9,7 +9,6 @@ problem is a :class:`DescriptionError` naming the exact path, e.g.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import typing as t
@@ -21,13 +20,14 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
-from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
+from tap_generic_rest.schema_files import load_schema
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree
+from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.paginators import Pagination
@@ -137,6 +137,14 @@ def load_description(path: Path | str, origin: str | None = None) -> Description
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
     """Validate a dlt rest_api config (plus extensions) and build its resources."""
     error = best_match(_VALIDATOR.iter_errors(document))
+    while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
+        # a dict given where a string shorthand or a dict may stand: explain the dict branch
+        wrong_type = {sub.relative_schema_path[0] for sub in error.context
+                      if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
+        candidates = [sub for sub in error.context if sub.relative_schema_path[0] not in wrong_type]
+        if not candidates:
+            break
+        error = best_match(candidates)
     if error is not None:
         raise DescriptionError(origin, _path(error.absolute_path), _explain(error))
     doc = t.cast("dict[str, t.Any]", document)
@@ -161,9 +169,9 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
 
     relation = Relationship(raw, where, origin)
     endpoint_raw = raw["endpoint"]
-    key = raw.get("primary_key", ())
+    key = raw.get("primary_key", ()) or _column_keys(raw.get("columns"))
     primary_key = tuple([key] if isinstance(key, str) else key)
-    schema = _load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
+    schema = load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
     incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
     replication_key = incremental["cursor_path"] if incremental else None
     records = raw.get("records", {})
@@ -175,6 +183,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             if name not in properties:
                 fail("schema", f"{name!r} is a key or an added field but not a property of {raw['schema']}; "
                      f"properties: {', '.join(properties) or 'none'}")
+    sources = set(parent.fields) if parent else set()
+    for part in ("path", "params", "json", "data", "headers"):
+        for name in sorted(referenced_slice_keys(endpoint_raw.get(part))):
+            if name not in sources:
+                known = f"the context has: {', '.join(sorted(sources))}" if sources else "this resource has no parent"
+                fail(f"endpoint.{part}", f"placeholder {name!r} has no source ({known}); refer to the parent "
+                     "with {resources.<parent>.<field>}")
     compiled: dict[str, t.Any] = {}
     for part, value in (("path", endpoint_raw["path"]), ("params", params), ("json", endpoint_raw.get("json")),
                         ("data", endpoint_raw.get("data")), ("headers", endpoint_raw.get("headers"))):
@@ -221,6 +236,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
     )
 
 
+def _column_keys(columns: object) -> list[str]:
+    """dlt ``columns`` hints with ``primary_key: true`` (a dict by name, or a list of hint dicts)."""
+    items = (columns.items() if isinstance(columns, dict)
+             else [(c.get("name"), c) for c in columns if isinstance(c, dict)] if isinstance(columns, list) else [])
+    return [str(name) for name, hints in items if isinstance(hints, dict) and hints.get("primary_key")]
+
+
 def _first_template_key(value: object, resolve: t.Any) -> str:
     """The path suffix of the first string in ``value`` that does not compile."""
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
@@ -231,44 +253,6 @@ def _first_template_key(value: object, resolve: t.Any) -> str:
             step = f"[{key}]" if isinstance(key, int) else f".{key}"
             return f"{step}{_first_template_key(item, resolve)}"
     return ""
-
-
-def _load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> dict[str, t.Any]:
-    path = root / name
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        fail(f"schema file {name!r} not found next to the description ({path})")
-    except ValueError as exc:
-        fail(f"schema file {name!r} is not valid JSON: {exc}")
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        fail(f"schema file {name!r} is not a valid JSON Schema: {exc.message}")
-    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        fail(f"schema file {name!r} must be an object schema with properties")
-    return t.cast("dict[str, t.Any]", _free_form_objects(schema))
-
-
-def _free_form_objects(node: t.Any, *, item: bool = False) -> t.Any:
-    """Give every array item object schema without ``properties`` an empty one that keeps all keys.
-
-    The SDK's record conformance needs ``properties`` on objects inside arrays. Other objects without
-    ``properties`` stay so: the SDK's flattener keeps them as one JSON column, while it drops an object
-    declared with ``properties: {}`` from the SCHEMA and still writes its flattened keys to RECORDs.
-    """
-    if not isinstance(node, dict):
-        return node
-    node = {key: (_free_form_objects(value, item=key == "items") if key in {"items", "additionalProperties"}
-                  else value)
-            for key, value in node.items()}
-    if isinstance(node.get("properties"), dict):
-        node["properties"] = {key: _free_form_objects(value) for key, value in node["properties"].items()}
-    types = node.get("type", [])
-    if item and "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
-        node["properties"] = {}
-        node.setdefault("additionalProperties", True)
-    return node
 
 
 def _check_graph(resources: list[Resource], origin: str) -> None:
@@ -296,7 +280,7 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
             chain.append(node.name)
             node = by_name.get(node.parent.resource) if node.parent else None
         parent_properties = (parent.schema or {}).get("properties")
-        for key, parent_field in resource.parent.fields.items():
+        for parent_field in resource.parent.fields.values():
             simple = parent_field.isidentifier()
             if parent_properties is not None and simple and parent_field not in parent_properties:
                 raise DescriptionError(origin, f"{resource.where}.endpoint",

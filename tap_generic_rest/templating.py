@@ -17,7 +17,6 @@ an integer in a JSON body); any other string renders to text.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import typing as t
 
@@ -26,46 +25,16 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
+from tap_generic_rest.datetimes import format_datetime, to_datetime
 from tap_generic_rest.errors import UserError
 
 Variables = t.Mapping[str, t.Any]
+__all__ = ["Template", "TemplateError", "compile_string", "compile_tree", "format_datetime", "render_tree",
+           "to_datetime"]
 
 
 class TemplateError(UserError):
     """A template failed to compile or evaluate."""
-
-
-def to_datetime(value: object) -> dt.datetime | None:
-    """Read an RFC 3339 string, UNIX seconds or a datetime as an aware UTC datetime."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return None
-
-
-def format_datetime(value: object, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> object:
-    """Format a date-time for a request. ``%s`` gives integer UNIX seconds.
-
-    A missing value (undefined or null) formats as the UNIX epoch, the contracts' "no start point".
-    """
-    moment = to_datetime(value) if not _is_undefined(value) else None
-    moment = (moment or dt.datetime.fromtimestamp(0, tz=dt.UTC)).astimezone(dt.UTC)
-    if fmt == "%s":
-        return int(moment.timestamp())
-    return moment.strftime(fmt)
-
-
-def _is_undefined(value: object) -> bool:
-    return type(value).__name__.endswith("Undefined")
 
 
 #: Largest power and largest string/list a template may build (no CPU or memory bombs).
@@ -105,7 +74,7 @@ TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "re
 TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
 #: A compiled piece of a string: literal text, or a callable over the template variables.
-Part = t.Union[str, t.Callable[[Variables], object]]
+Part = str | t.Callable[[Variables], object]
 #: Resolves a dlt placeholder's field name (``resources.posts.id``) to a part; raises on an unknown one.
 Resolver = t.Callable[[str], Part]
 
@@ -116,7 +85,7 @@ def _names(expression: str) -> set[str] | None:
         tree = ENV.parse("{{" + expression + "}}")
     except TemplateSyntaxError:
         return None
-    return {t.cast("nodes.Name", node).name for node in tree.find_all(nodes.Name)}
+    return {node.name for node in tree.find_all(nodes.Name)}
 
 
 def is_template_expression(expression: str) -> bool:
@@ -125,6 +94,8 @@ def is_template_expression(expression: str) -> bool:
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
     """
     names = _names(expression)
+    if names is None:  # a broken template is reported, not sent as text
+        return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
     return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
 
 
@@ -263,7 +234,10 @@ def referenced_keys(value: object, variable: str) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
     for expression in template_expressions(value):
-        tree = ENV.parse("{{" + expression + "}}")
+        try:
+            tree = ENV.parse("{{" + expression + "}}")
+        except TemplateSyntaxError:
+            continue  # reported when the value is compiled
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             access = t.cast("nodes.Getattr | nodes.Getitem", node)
             target = access.node
