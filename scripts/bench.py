@@ -73,7 +73,9 @@ def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
 
 
 def plain(requests_file: str, in_flight: int) -> None:
-    """(subprocess) Send every captured request, parse every JSON body; ``in_flight`` at once."""
+    """(subprocess) Send every captured request, parse every JSON body; ``in_flight`` at once.
+
+    A fair floor for the tap: it knows nothing of the API but the requests to send."""
     import requests  # noqa: PLC0415
     from requests.adapters import HTTPAdapter  # noqa: PLC0415
 
@@ -86,12 +88,12 @@ def plain(requests_file: str, in_flight: int) -> None:
                                    data=request["body"], timeout=60)
         return len(json.dumps(response.json())) if response.content else 0
 
-    if in_flight == 1:
-        for request in captured:
-            one(request)
-    else:
-        with ThreadPoolExecutor(in_flight) as pool:
-            list(pool.map(one, captured))
+    # the pages of one endpoint (method + path) in order, as their cursors require; endpoints in parallel
+    partitions: dict[tuple[str, str], list[dict[str, t.Any]]] = {}
+    for request in captured:
+        partitions.setdefault((request["method"], request["url"].split("?")[0]), []).append(request)
+    with ThreadPoolExecutor(in_flight) as pool:
+        list(pool.map(lambda pages: [one(page) for page in pages], partitions.values()))
 
 
 # -- the pipeline: one small function, easy to change with meltano.yml -------------------------
@@ -113,21 +115,40 @@ def meltano_command(api: str, base_url: str) -> tuple[list[str], dict[str, str]]
 # -- the run -------------------------------------------------------------------------------------
 
 
-def bench(args: argparse.Namespace) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    sandbox = subprocess.Popen(
-        [str(BIN / "tap-generic-rest-sandbox"), "--port", str(port), "--scale", str(args.scale),
-         "--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
+class Sandbox:
+    """The sandbox as a subprocess on one port, restarted fresh for every measurement (some of its
+    APIs keep state between requests, e.g. an open scroll)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.port = free_port()
+        self.args = args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.process = subprocess.Popen(
+            [str(BIN / "tap-generic-rest-sandbox"), "--port", str(self.port), "--scale", str(self.args.scale),
+             "--latency-ms", str(self.args.latency_ms)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
             try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
             except OSError:
                 time.sleep(0.1)
+        sys.exit("bench: the sandbox did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait()
+            self.process = None
+
+
+def bench(args: argparse.Namespace) -> None:
+    sandbox = Sandbox(args)
+    try:
         counts = json.loads(subprocess.run(
             [str(BIN / "tap-generic-rest-sandbox"), "--scale", str(args.scale), "--print-counts"],
             capture_output=True, text=True, check=True).stdout)
@@ -137,15 +158,15 @@ def bench(args: argparse.Namespace) -> None:
                   "c=1/plain1", "c=8/plain8", "c=8/plain1", "meltano/tap (time)"]
         print(" | ".join(header))
         for api in args.apis:
-            run_api(api, base, counts, args)
+            run_api(api, sandbox, counts, args)
     finally:
-        sandbox.terminate()
-        sandbox.wait()
+        sandbox.stop()
 
 
-def run_api(api: str, base: str, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
+def run_api(api: str, sandbox: Sandbox, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
     from tap_generic_rest.sandbox import credentials  # noqa: PLC0415
 
+    base = f"http://127.0.0.1:{sandbox.port}"
     base_url = f"{base}/{MOUNTS.get(api, api)}"
     total = sum((counts[api] if isinstance(counts[api], dict) else {}).values()) or 0
     config = {"api": api, "base_url": base_url, "token_url": f"{base}/oauth_offset/oauth/token",
@@ -154,21 +175,25 @@ def run_api(api: str, base: str, counts: dict[str, t.Any], args: argparse.Namesp
               "max_retries": 3, "backoff_factor": 0.5}
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     requests_file = work / "requests.json"
+    sandbox.restart()
     requests_file.write_text(json.dumps(capture(config)))
     cells: dict[str, tuple[float, float]] = {}
     for name, in_flight in (("plain x1", 1), ("plain x8", 8)):
+        sandbox.restart()
         seconds, rss, _ = measured([sys.executable, __file__, "--plain", str(requests_file), str(in_flight)])
         cells[name] = seconds, rss
     for name, concurrency in (("tap c=1", 1), ("tap c=8", None)):
         settings = config if concurrency is None else {**config, "max_concurrency": concurrency}
         config_file = work / f"{name[-3:]}.json"
         config_file.write_text(json.dumps(settings))
+        sandbox.restart()
         seconds, rss, output = measured([args.tap, "--config", str(config_file)])
         records = sum(line.startswith('{"type":"RECORD"') for line in output.splitlines())
         total = total or records
         cells[name] = seconds, rss
     if args.meltano:
         command, env = meltano_command(api, base_url)
+        sandbox.restart()
         cells["meltano"] = measured(command, env)[:2]
     rate = {name: total / seconds for name, (seconds, _) in cells.items()}
     row = [api, str(total)] + [

@@ -96,6 +96,8 @@ class RecordStream(RetryingStream):
         prefetched = self._prefetched.pop(context_key(context), None)
         records = prefetched if prefetched is not None else self.request_records(context)
         pool = self.runtime.pool
+        if pool.enabled and self.parent_stream_type is None:
+            self._prefetch_next_stream()
         if not pool.enabled or not any(c.selected or c.has_selected_descendents for c in self.child_streams):
             return records
         return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
@@ -113,6 +115,17 @@ class RecordStream(RetryingStream):
         ]
         return [prefetch for prefetch in started if prefetch is not None]
 
+    def _prefetch_next_stream(self) -> None:
+        """While this top-level stream syncs, one worker fetches the next one's first records
+        (unless its requests depend on its bookmark: server-side incremental)."""
+        streams = list(self._tap.streams.values())
+        following = streams[streams.index(self) + 1 :] if self in streams else []
+        for stream in following:
+            if stream.parent_stream_type is None and isinstance(stream, RecordStream):
+                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental != "server":
+                    stream.prefetch({})
+                return
+
     def prefetch(self, context: dict[str, t.Any]) -> Prefetch | None:
         """Fetch this partition's records in a worker, for a ``get_records(context)`` to come."""
         key = context_key(context)
@@ -124,7 +137,7 @@ class RecordStream(RetryingStream):
             if self._prefetched.get(key) is prefetch:
                 del self._prefetched[key]
 
-        prefetch = self.runtime.pool.submit(lambda: self.request_records(context), forget)
+        prefetch = self.runtime.pool.submit(lambda: self.request_records(context or None), forget)
         self._prefetched[key] = prefetch
         return prefetch
 
