@@ -117,12 +117,12 @@ class RecordStream(RetryingStream):
 
     def _prefetch_next_stream(self) -> None:
         """While this top-level stream syncs, one worker fetches the next one's first records
-        (unless its requests depend on its bookmark: server-side incremental)."""
+        (not an incremental one: its requests may depend on its bookmark)."""
         streams = list(self._tap.streams.values())
         following = streams[streams.index(self) + 1 :] if self in streams else []
         for stream in following:
             if stream.parent_stream_type is None and isinstance(stream, RecordStream):
-                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental != "server":
+                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental is None:
                     stream.prefetch({})
                 return
 
