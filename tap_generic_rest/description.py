@@ -137,6 +137,14 @@ def load_description(path: Path | str, origin: str | None = None) -> Description
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
     """Validate a dlt rest_api config (plus extensions) and build its resources."""
     error = best_match(_VALIDATOR.iter_errors(document))
+    while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
+        # a dict given where a string shorthand or a dict may stand: explain the dict branch
+        wrong_type = {sub.relative_schema_path[0] for sub in error.context
+                      if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
+        candidates = [sub for sub in error.context if sub.relative_schema_path[0] not in wrong_type]
+        if not candidates:
+            break
+        error = best_match(candidates)
     if error is not None:
         raise DescriptionError(origin, _path(error.absolute_path), _explain(error))
     doc = t.cast("dict[str, t.Any]", document)

@@ -125,6 +125,8 @@ def is_template_expression(expression: str) -> bool:
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
     """
     names = _names(expression)
+    if names is None:  # a broken template is reported, not sent as text
+        return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
     return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
 
 

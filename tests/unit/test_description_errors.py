@@ -29,9 +29,10 @@ def item(name: str = "items", **fields: t.Any) -> dict[str, t.Any]:
     return {key: value for key, value in resource.items() if value is not None}
 
 
-def child(name: str, parent: str, path: str = "/apps/{app_id}/kids", **fields: t.Any) -> dict[str, t.Any]:
+def child(name: str, parent: str, path: str = "/apps/{resources.%s.id}/kids", **fields: t.Any) -> dict[str, t.Any]:
     """A valid child resource of ``parent`` taking ``app_id`` from the parent's ``id``."""
-    return item(name, parent={"resource": parent, "fields": {"app_id": "id"}}, **{"endpoint": {"path": path}, **fields})
+    endpoint = {"path": path.replace("%s", parent)}
+    return item(name, parent_fields={"app_id": "id"}, **{"endpoint": endpoint, **fields})
 
 
 def document(*resources: dict[str, t.Any], **client: t.Any) -> dict[str, t.Any]:
@@ -71,39 +72,31 @@ BAD_DOCUMENTS = [
     ),
     pytest.param(
         document(auth={"type": "oauth"}),
-        "client.auth.type: 'oauth' is not allowed; use one of: none, bearer, basic, api_key, oauth2_client_credentials",
+        "client.auth.type: 'oauth' is not allowed; use one of: bearer, api_key, http_basic, oauth2_client_credentials",
         id="unknown-auth-type",
     ),
     pytest.param(
         document(auth={"type": "bearer"}),
-        "client.auth: missing required field 'token'; add it",
+        "client.auth: missing token; give a literal or a setting, e.g. token: '{{ config.token }}'",
         id="bearer-without-token",
     ),
     pytest.param(
         document(item("a"), item("b"), item("c", endpoint=endpoint(paginator={"type": "custom"}))),
         "resources[2].endpoint.paginator.type: 'custom' is not allowed; "
-        "use one of: single_page, cursor, scroll, next_url, page_number, offset",
+        "use one of: json_link, json_response, header_link, header_cursor, cursor, offset, page_number, single_page, "
+        "auto, scroll",
         id="unknown-paginator-type",
     ),
     pytest.param(
         document(item(endpoint=endpoint(paginator={"type": "offset", "limt": 100}))),
-        "resources[0].endpoint.paginator: unknown field(s) 'limt'; "
-        "allowed: limit, limit_param, offset_param, total_path, type",
+        "resources[0].endpoint.paginator: unknown field(s) 'limt'; allowed: has_more_path, limit, limit_body_path, "
+        "limit_param, maximum_offset, offset, offset_body_path, offset_param, stop_after_empty_page, total_path, type",
         id="unknown-paginator-field",
     ),
     pytest.param(
-        document(item(endpoint=endpoint(paginator={"type": "cursor", "cursor_path": "next"}))),
-        "resources[0].endpoint.paginator: needs one of: cursor_param or cursor_body_path",
-        id="cursor-without-param",
-    ),
-    pytest.param(
-        document(item(primary_key=None)),
-        "resources[0].primary_key: missing; add the field(s) that identify a record, e.g. primary_key: id",
-        id="missing-primary-key",
-    ),
-    pytest.param(
         document(item(primary_key=["id", "uid"])),
-        "resources[0].primary_key: 'uid' is not a property of the schema items.json; properties: id, app_id, updatedAt",
+        "resources[0].schema: 'uid' is a key or an added field but not a property of items.json; "
+        "properties: id, app_id, updatedAt",
         id="primary-key-not-in-schema",
     ),
     pytest.param(
@@ -124,25 +117,24 @@ BAD_DOCUMENTS = [
     ),
     pytest.param(
         document(item("apps"), child("kids", "nobody")),
-        "resources[1].parent.resource: unknown resource 'nobody'; resources: apps, kids",
+        "resources[1].endpoint: refers to non existing parent resource 'nobody'; resources: apps, kids",
         id="unknown-parent",
     ),
     pytest.param(
-        document(child("a", "b", "/a/{app_id}"), child("b", "a", "/b/{app_id}")),
-        "resources[0].parent.resource: cycle a -> b -> a; a parent cannot descend from its child",
+        document(child("a", "b", "/a/{resources.b.id}/x"), child("b", "a", "/b/{resources.a.id}/x")),
+        "resources[0].endpoint: cycle a -> b -> a; a parent cannot descend from its child",
         id="parent-cycle",
     ),
     pytest.param(
         document(item(endpoint=endpoint(path="/items/{x}"))),
-        "resources[0].endpoint.path: placeholder 'x' has no source (this resource has no parent); "
-        "declare it in parent.fields, e.g. parent: {resource: <parent>, fields: {x: id}}",
+        "resources[0].endpoint.path: {x} in the path has no param of that name",
         id="path-placeholder-without-source",
     ),
     pytest.param(
-        document(item("apps"), child("kids", "apps", endpoint=endpoint(params={"q": "{{ stream_slice.x }}"}))),
-        "resources[1].endpoint.params: placeholder 'x' has no source (declared: app_id); "
-        "declare it in parent.fields, e.g. parent: {resource: <parent>, fields: {x: id}}",
-        id="slice-template-without-source",
+        document(item("apps"), child("kids", "apps", endpoint=endpoint(params={"q": "{unknown.x}"}))),
+        "resources[1].endpoint.params: placeholder {unknown.x}: Valid expressions must start with one of: "
+        "{'resources'}",
+        id="placeholder-with-unknown-prefix",
     ),
     pytest.param(
         document(item(endpoint=endpoint(data_selector="data..items"))),
@@ -151,19 +143,11 @@ BAD_DOCUMENTS = [
         id="data-selector-syntax",
     ),
     pytest.param(
-        document(item(replication_key="updatedAt")),
-        "resources[0].incremental: missing; a resource with a replication_key needs incremental: client or server",
-        id="replication-key-without-incremental",
-    ),
-    pytest.param(
-        document(item(incremental="client")),
-        "resources[0].replication_key: missing; incremental needs the record field that orders changes",
-        id="incremental-without-replication-key",
-    ),
-    pytest.param(
         document(item(nme="x")),
-        "resources[0]: unknown field(s) 'nme'; allowed: endpoint, incremental, name, parent, primary_key, "
-        "records, replication_key, schema, sorted, write_disposition",
+        "resources[0]: unknown field(s) 'nme'; allowed: columns, endpoint, file_format, include_from_parent, "
+        "max_table_nesting, merge_key, name, nested_hints, parallelized, parent_fields, parent_table_name, "
+        "primary_key, processing_steps, records, references, schema, schema_contract, selected, table_format, "
+        "table_name, write_disposition",
         id="unknown-resource-field",
     ),
     pytest.param(
@@ -183,13 +167,13 @@ def test_bad_description_names_path_and_fix(doc: dict[str, t.Any], expected: str
     ("fields", "expected"),
     [
         pytest.param(
-            {"params": {"q": "{{ 1 + }}"}},
-            "resources[0].endpoint.params.q: template '{{ 1 + }}' does not parse: unexpected 'end of template'",
+            {"params": {"q": "{{ config.x + }}"}},
+            "resources[0].endpoint.params.q: template '{{ config.x + }}' does not parse: unexpected 'end of template'",
             id="template-in-params",
         ),
         pytest.param(
             {"paginator": {"type": "cursor", "cursor_param": "c", "stop_condition": "response.("}},
-            "resources[0].endpoint.paginator.stop_condition: expression 'response.(' does not parse: "
+            "resources[0].endpoint.paginator: expression 'response.(' does not parse: "
             "expected name or number",
             id="stop-condition",
         ),
@@ -200,9 +184,9 @@ def test_syntax_error_names_exact_field(fields: dict[str, t.Any], expected: str,
 
 
 def test_template_syntax_error_is_reported(root: Path) -> None:
-    message = parse_error(document(item(endpoint=endpoint(params={"q": "{{ 1 + }}"}))), root)
+    message = parse_error(document(item(endpoint=endpoint(params={"q": "{{ config.x + }}"}))), root)
     assert message.startswith(PREFIX + "resources[0].endpoint")
-    assert message.endswith("template '{{ 1 + }}' does not parse: unexpected 'end of template'")
+    assert message.endswith("template '{{ config.x + }}' does not parse: unexpected 'end of template'")
 
 
 def _alarm(signum: int, frame: object) -> t.NoReturn:
@@ -222,10 +206,11 @@ def one_second() -> Iterator[None]:
 
 
 def test_cycle_above_a_resource_is_reported(root: Path, one_second: None) -> None:
-    doc = document(child("a", "b", "/a/{app_id}"), child("b", "c", "/b/{app_id}"), child("c", "b", "/c/{app_id}"))
+    doc = document(child("a", "b", "/a/{resources.b.id}/x"), child("b", "c", "/b/{resources.c.id}/x"),
+                   child("c", "b", "/c/{resources.b.id}/x"))
     message = parse_error(doc, root)  # reported at a (whose ancestors loop) or at b: both name the loop
     assert message.startswith(PREFIX + "resources[")
-    assert "].parent.resource: cycle " in message
+    assert "].endpoint: cycle " in message
     assert message.endswith("b -> c -> b; a parent cannot descend from its child")
 
 
