@@ -9,7 +9,6 @@ problem is a :class:`DescriptionError` naming the exact path, e.g.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import typing as t
@@ -21,13 +20,13 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
-from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree
+from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.paginators import Pagination
@@ -183,6 +182,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             if name not in properties:
                 fail("schema", f"{name!r} is a key or an added field but not a property of {raw['schema']}; "
                      f"properties: {', '.join(properties) or 'none'}")
+    sources = set(parent.fields) if parent else set()
+    for part in ("path", "params", "json", "data", "headers"):
+        for name in sorted(referenced_slice_keys(endpoint_raw.get(part))):
+            if name not in sources:
+                known = f"the context has: {', '.join(sorted(sources))}" if sources else "this resource has no parent"
+                fail(f"endpoint.{part}", f"placeholder {name!r} has no source ({known}); refer to the parent "
+                     "with {resources.<parent>.<field>}")
     compiled: dict[str, t.Any] = {}
     for part, value in (("path", endpoint_raw["path"]), ("params", params), ("json", endpoint_raw.get("json")),
                         ("data", endpoint_raw.get("data")), ("headers", endpoint_raw.get("headers"))):
@@ -301,7 +307,7 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
             chain.append(node.name)
             node = by_name.get(node.parent.resource) if node.parent else None
         parent_properties = (parent.schema or {}).get("properties")
-        for key, parent_field in resource.parent.fields.items():
+        for parent_field in resource.parent.fields.values():
             simple = parent_field.isidentifier()
             if parent_properties is not None and simple and parent_field not in parent_properties:
                 raise DescriptionError(origin, f"{resource.where}.endpoint",

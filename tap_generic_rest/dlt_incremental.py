@@ -68,7 +68,7 @@ def record_filter(spec: dict[str, t.Any], start: object, compare: t.Callable[[ob
                 msg = (f"a record has no value for the incremental cursor {key!r}; set "
                        "on_cursor_value_missing: include or exclude")
                 raise ValueError(msg)
-            return missing == "include"
+            return bool(missing == "include")
         value = compare(raw)
         if lower is not None and (value < lower or (open_start and value == lower)):
             return False

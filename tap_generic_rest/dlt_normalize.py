@@ -44,7 +44,7 @@ def normalize(doc: dict[str, t.Any], origin: str) -> list[dict[str, t.Any]]:
         merged = _merge(defaults, resource)
         endpoint = merged.setdefault("endpoint", {})
         endpoint.setdefault("path", merged["name"])
-        explicit = resource.get("endpoint", {})
+        explicit = t.cast("dict[str, t.Any]", resource.get("endpoint") or {})
         own = {**defaults.get("endpoint", {}), **explicit}
         endpoint["paginator"] = _paginator(endpoint, own, client, where, origin)
         if "data_selector" not in own and _single_entity(endpoint["path"]) and "paginator" not in own:
@@ -86,6 +86,9 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
     if "processing_steps" in resource:
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
+    if "data" in resource.get("endpoint", {}):
+        raise DescriptionError(origin, f"{where}.endpoint.data", "form and raw bodies are not supported yet; "
+                               "send a JSON body with endpoint.json")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
         raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",
@@ -140,4 +143,4 @@ def _paginator(endpoint: dict[str, t.Any], own: dict[str, t.Any], client: dict[s
 
 
 def _single_entity(path: str) -> bool:
-    return bool(_PLACEHOLDER_IN_LAST_SEGMENT.search(path.split("?")[0].rstrip("/")))
+    return bool(_PLACEHOLDER_IN_LAST_SEGMENT.search(path.split("?", maxsplit=1)[0].rstrip("/")))

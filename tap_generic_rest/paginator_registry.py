@@ -101,7 +101,7 @@ class Auto(Pagination):
     def _split(self, response: requests.Response, token: object) -> tuple[Pagination, object]:
         if token is None:
             detected = getattr(response, "_tap_generic_rest_paginator", None) or detect(response)
-            response._tap_generic_rest_paginator = detected  # type: ignore[attr-defined]  # noqa: SLF001
+            response._tap_generic_rest_paginator = detected  # type: ignore[attr-defined]
             return detected, detected.start_value()
         return t.cast("tuple[Pagination, object]", token)
 

@@ -62,7 +62,8 @@ class Relationship:
             if "." not in field_name:
                 if field_name not in params or isinstance(params[field_name], dict):
                     self.fail("endpoint.path", f"{{{field_name}}} in the path has no param of that name")
-                path = path.replace(f"{{{field_name}}}", str(params.pop(field_name)).replace("{", "{{").replace("}", "}}"))
+                static = str(params.pop(field_name)).replace("{", "{{").replace("}", "}}")
+                path = path.replace(f"{{{field_name}}}", static)
         endpoint["path"], endpoint["params"] = path, params
         for part in ENDPOINT_PARTS:
             for text in _strings(endpoint.get(part)):

@@ -13,7 +13,14 @@ from typing_extensions import override
 from tap_generic_rest.auth import RedirectRefusedError
 from tap_generic_rest.client import HttpStream
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.failures import ParentGone, ResponseIgnored, TokenRejectedError, describe_failure, error_code, reason
+from tap_generic_rest.failures import (
+    ParentGone,
+    ResponseIgnored,
+    TokenRejectedError,
+    describe_failure,
+    error_code,
+    reason,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator

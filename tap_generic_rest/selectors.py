@@ -107,7 +107,7 @@ def lookup(document: object, path: str) -> object:
         return dig(document, path)
     try:
         matches = [match.value for match in parse_jsonpath(path).find(document)]
-    except Exception:  # noqa: BLE001 - jsonpath-ng raises plain Exception on bad input
+    except Exception:
         return None
     return matches[0] if len(matches) == 1 else (matches or None)
 

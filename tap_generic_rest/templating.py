@@ -105,7 +105,7 @@ TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "re
 TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
 #: A compiled piece of a string: literal text, or a callable over the template variables.
-Part = t.Union[str, t.Callable[[Variables], object]]
+Part = str | t.Callable[[Variables], object]
 #: Resolves a dlt placeholder's field name (``resources.posts.id``) to a part; raises on an unknown one.
 Resolver = t.Callable[[str], Part]
 
@@ -116,7 +116,7 @@ def _names(expression: str) -> set[str] | None:
         tree = ENV.parse("{{" + expression + "}}")
     except TemplateSyntaxError:
         return None
-    return {t.cast("nodes.Name", node).name for node in tree.find_all(nodes.Name)}
+    return {node.name for node in tree.find_all(nodes.Name)}
 
 
 def is_template_expression(expression: str) -> bool:
@@ -265,7 +265,10 @@ def referenced_keys(value: object, variable: str) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
     for expression in template_expressions(value):
-        tree = ENV.parse("{{" + expression + "}}")
+        try:
+            tree = ENV.parse("{{" + expression + "}}")
+        except TemplateSyntaxError:
+            continue  # reported when the value is compiled
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             access = t.cast("nodes.Getattr | nodes.Getitem", node)
             target = access.node

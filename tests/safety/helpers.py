@@ -60,9 +60,15 @@ def resource(name: str = "items", path: str = "/items", **fields: t.Any) -> dict
     return {"name": name, "primary_key": "id", "schema": "items.json", "endpoint": endpoint, **fields}
 
 
-def child(name: str, parent: str, path: str = "/apps/{app_id}/kids", **fields: t.Any) -> dict[str, t.Any]:
+def child(name: str, parent: str, path: str = "/apps/{resources.%s.id}/kids", **fields: t.Any) -> dict[str, t.Any]:
     """A child resource of ``parent`` taking ``app_id`` from the parent's ``id``."""
-    return resource(name, path, parent={"resource": parent, "fields": {"app_id": "id"}}, **fields)
+    endpoint = {"paginator": "single_page", **fields.pop("endpoint", {})}
+    if "{resources." not in path and "{{" not in path:
+        endpoint.setdefault("headers", {})["X-Parent"] = "{resources.%s.id}"
+    endpoint = {k: (v.replace("%s", parent) if isinstance(v, str) else v) for k, v in endpoint.items()}
+    if "headers" in endpoint:
+        endpoint["headers"] = {k: v.replace("%s", parent) for k, v in endpoint["headers"].items()}
+    return resource(name, path.replace("%s", parent), parent_fields={"app_id": "id"}, endpoint=endpoint, **fields)
 
 
 def write_description(

@@ -89,8 +89,8 @@ def own(name: str, *resources: dict[str, t.Any], expect: tuple[str, ...], **fiel
 
 WHERE = "invalid API description <dir>/api.yaml: "
 CYCLE = (
-    resource("a", "/a/{app_id}", parent={"resource": "b", "fields": {"app_id": "id"}}),
-    resource("b", "/b/{app_id}", parent={"resource": "a", "fields": {"app_id": "id"}}),
+    resource("a", "/a/{resources.b.id}/x"),
+    resource("b", "/b/{resources.a.id}/x"),
 )
 UNKNOWN_PAGINATOR = resource(endpoint={"paginator": {"type": "link_header"}})
 
@@ -222,25 +222,25 @@ DESCRIPTION_CASES = [
         "auth-without-its-setting-name",
         text="client: {base_url: 'https://api.test', auth: {type: bearer}}\n"
         "resources: [{name: items, primary_key: id, endpoint: {path: /items}}]\n",
-        expect=(WHERE, "client.auth", "missing required field 'token'"),
+        expect=(WHERE, "client.auth", "missing token", "{{ config.token }}"),
     ),
     own(
         "unknown-parent",
         resource(),
         child("kids", "nobody"),
-        expect=(WHERE, "resources[1].parent.resource", "unknown resource 'nobody'", "resources: items, kids"),
+        expect=(WHERE, "resources[1].endpoint", "non existing parent resource 'nobody'", "resources: items, kids"),
     ),
-    own("parent-cycle", *CYCLE, expect=(WHERE, "resources[0].parent.resource", "cycle a -> b -> a")),
+    own("parent-cycle", *CYCLE, expect=(WHERE, "resources[0].endpoint", "cycle a -> b -> a")),
     own("parent-cycle-discover", *CYCLE, args=("--discover",), expect=(WHERE, "cycle a -> b -> a")),
     own(
         "placeholder-without-source",
         resource(path="/apps/{app_id}/items"),
-        expect=(WHERE, "resources[0].endpoint.path", "placeholder 'app_id' has no source", "parent.fields"),
+        expect=(WHERE, "resources[0].endpoint.path", "{app_id} in the path has no param of that name"),
     ),
     own(
         "stream_slice-without-source",
         resource(endpoint={"params": {"app": "{{ stream_slice.app_id }}"}}),
-        expect=(WHERE, "resources[0].endpoint.params", "placeholder 'app_id' has no source", "parent.fields"),
+        expect=(WHERE, "resources[0].endpoint.params", "placeholder 'app_id' has no source", "{resources."),
     ),
     own(
         "selector-syntax-error",
@@ -267,15 +267,15 @@ DESCRIPTION_CASES = [
         resource(primary_key="uuid"),
         expect=(
             WHERE,
-            "resources[0].primary_key",
-            "'uuid' is not a property of the schema items.json",
+            "resources[0].schema",
+            "'uuid' is a key or an added field but not a property of items.json",
             "properties: id, name",
         ),
     ),
     own(
         "replication_key-without-incremental",
-        resource(replication_key="updatedAt"),
-        expect=(WHERE, "resources[0].incremental", "needs incremental: client or server"),
+        resource(endpoint={"incremental": {"initial_value": 0}}),
+        expect=(WHERE, "resources[0].endpoint.incremental", "missing required field 'cursor_path'"),
     ),
     own(
         "duplicate-resource-names",

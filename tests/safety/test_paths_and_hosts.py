@@ -36,7 +36,8 @@ HOSTILE_ID = "a/../b?x#y"
 KIDS = {"kids.json": object_schema("id", "app_id")}
 TOKEN = "bearer-token-for-api-test"
 KEY = "header-key-for-api-test"
-NEXT_URL = {"paginator": {"type": "next_url", "next_url_path": "next"}}
+BEARER_SETTING = {"type": "bearer", "token": "{{ config.access_token }}"}
+NEXT_URL = {"paginator": {"type": "json_link", "next_url_path": "next"}}
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def paths(api: rm.Mocker) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "child_path", ["/apps/{app_id}/kids", "/apps/{{ parent.app_id }}/kids"], ids=["placeholder", "template"]
+    "child_path", ["/apps/{resources.apps.id}/kids", "apps/{resources.apps.id}/kids"], ids=["placeholder", "template"]
 )
 def test_a_parent_id_is_percent_encoded_into_one_path_segment(
     child_path: str, api: rm.Mocker, cli: t.Callable[..., TapRun]
@@ -86,7 +87,7 @@ def test_a_parent_id_is_percent_encoded_into_one_path_segment(
 def test_a_parent_id_in_a_query_parameter_is_encoded(api: rm.Mocker, cli: t.Callable[..., TapRun]) -> None:
     api.get(f"{BASE_URL}/apps", json={"data": [{"id": HOSTILE_ID}]})
     api.get(f"{BASE_URL}/kids", json={"data": [{"id": "k1"}]})
-    kids = child("kids", "apps", "/kids", schema="kids.json", endpoint={"params": {"app": "{{ parent.app_id }}"}})
+    kids = child("kids", "apps", "/kids", schema="kids.json", endpoint={"params": {"app": "{resources.apps.id}"}})
 
     cli(resource("apps", "/apps"), kids).succeeded()
 
@@ -123,7 +124,7 @@ def test_a_dot_segment_parent_id_cannot_leave_its_path_segment(
 def test_a_next_url_on_another_host_is_refused(next_url: str, api: rm.Mocker, cli: t.Callable[..., TapRun]) -> None:
     api.get(f"{BASE_URL}/items", json={"data": [{"id": "1"}], "next": next_url})
 
-    run = cli(resource(endpoint=NEXT_URL), auth={"type": "bearer", "token": "access_token"}, access_token=TOKEN)
+    run = cli(resource(endpoint=NEXT_URL), auth=BEARER_SETTING, access_token=TOKEN)
 
     line = run.error()
     assert_mentions(
@@ -139,7 +140,7 @@ def test_a_next_url_on_another_host_is_refused(next_url: str, api: rm.Mocker, cl
 def test_a_next_url_downgrading_to_http_is_refused(api: rm.Mocker, cli: t.Callable[..., TapRun]) -> None:
     api.get(f"{BASE_URL}/items", json={"data": [{"id": "1"}], "next": "http://api.test/items?page=2"})
 
-    run = cli(resource(endpoint=NEXT_URL), auth={"type": "bearer", "token": "access_token"}, access_token=TOKEN)
+    run = cli(resource(endpoint=NEXT_URL), auth=BEARER_SETTING, access_token=TOKEN)
 
     assert [request.scheme for request in api.request_history] == ["https"]
     run.error()
@@ -166,7 +167,7 @@ def test_a_redirect_to_another_host_does_not_carry_the_bearer_token(
     api.get(f"{BASE_URL}/items", status_code=302, headers={"Location": "https://evil.test/collect"})
     api.get("https://evil.test/collect", json={"data": [{"id": "1"}]})
 
-    cli(resource(), auth={"type": "bearer", "token": "access_token"}, access_token=TOKEN)
+    cli(resource(), auth=BEARER_SETTING, access_token=TOKEN)
 
     assert all(
         "Authorization" not in request.headers for request in api.request_history if request.netloc == "evil.test"
@@ -199,9 +200,9 @@ def test_the_sessions_verify_tls(api: rm.Mocker, tmp_path: Path) -> None:
     """The stream's session and the OAuth token session keep ``verify`` on."""
     auth = {
         "type": "oauth2_client_credentials",
-        "client_id": "client_id",
-        "client_secret": "client_secret",
-        "token_url": f"{BASE_URL}/oauth/token",
+        "client_id": "{{ config.client_id }}",
+        "client_secret": "{{ config.client_secret }}",
+        "access_token_url": f"{BASE_URL}/oauth/token",
     }
     api.post(f"{BASE_URL}/oauth/token", json={"access_token": "issued-token-1", "expires_in": 3600})
     api.get(f"{BASE_URL}/items", json={"data": [{"id": "1"}]})

@@ -66,7 +66,7 @@ class Scenario:
 
 
 def query_key(name: str) -> dict[str, str]:
-    return {"type": "api_key", "name": name, "location": "params", "key": "api_key"}
+    return {"type": "api_key", "name": name, "location": "query", "api_key": "{{ config.api_key }}"}
 
 
 SCENARIOS = [
@@ -92,7 +92,7 @@ SCENARIOS = [
     ),
     Scenario(
         "bearer-echoed-401",
-        auth={"type": "bearer", "token": "access_token"},
+        auth={"type": "bearer", "token": "{{ config.access_token }}"},
         settings={"access_token": "echoed-bearer-token-1"},
         fails=True,
     ),
@@ -104,7 +104,7 @@ SCENARIOS = [
     ),
     Scenario(
         "basic-echoed-401",
-        auth={"type": "basic", "username": "api_key", "password": "password"},
+        auth={"type": "http_basic", "username": "{{ config.api_key }}", "password": "{{ config.password }}"},
         settings={"api_key": "echo-user", "password": "echo-password-1"},
         fails=True,
     ),
