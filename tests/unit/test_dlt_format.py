@@ -24,7 +24,7 @@ FIELDS = ("id", "_posts_id", "updated", "ts", "cid")
 @pytest.fixture
 def tap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., TapGenericRest]:
     """A tap on a dlt config written as JSON; discovery (inference, tested elsewhere) makes no request here."""
-    monkeypatch.setattr("tap_generic_rest.tap.infer_schema", lambda stream: {
+    monkeypatch.setattr("tap_generic_rest.inference.SchemaSampler.infer_schema", lambda self, stream: {
         "type": "object", "properties": {name: {} for name in FIELDS}})
 
     def make(config: dict[str, t.Any], **settings: t.Any) -> TapGenericRest:
@@ -140,7 +140,7 @@ def test_row5_api_key_in_query_and_endpoint_auth(
 
 
 def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
-    requests_mock.post(f"{BASE}/token", json={"access_token": "issued-access-token-9"})
+    requests_mock.post(f"{BASE}/token", json={"access_token": "row5-oauth-token"})
     requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
     auth = {"type": "oauth2_client_credentials", "access_token_url": f"{BASE}/token", "client_id": "cid",
             "client_secret": "{{ config.client_secret }}", "access_token_request_data": {"scope": "read"}}
@@ -149,7 +149,7 @@ def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callabl
     token_request = requests_mock.request_history[0]
     assert sorted(token_request.text.split("&")) == [
         "client_id=cid", "client_secret=sec", "grant_type=client_credentials", "scope=read"]
-    assert requests_mock.last_request.headers["Authorization"] == "Bearer issued-access-token-9"
+    assert requests_mock.last_request.headers["Authorization"] == "Bearer row5-oauth-token"
 
 
 def test_row6_relationships_placeholders_everywhere(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest],
