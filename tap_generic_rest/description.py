@@ -25,6 +25,7 @@ from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
 from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
+from tap_generic_rest.schema_files import load_schema
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
 from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
@@ -168,9 +169,9 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
 
     relation = Relationship(raw, where, origin)
     endpoint_raw = raw["endpoint"]
-    key = raw.get("primary_key", ())
+    key = raw.get("primary_key", ()) or _column_keys(raw.get("columns"))
     primary_key = tuple([key] if isinstance(key, str) else key)
-    schema = _load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
+    schema = load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
     incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
     replication_key = incremental["cursor_path"] if incremental else None
     records = raw.get("records", {})
@@ -235,6 +236,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
     )
 
 
+def _column_keys(columns: object) -> list[str]:
+    """dlt ``columns`` hints with ``primary_key: true`` (a dict by name, or a list of hint dicts)."""
+    items = (columns.items() if isinstance(columns, dict)
+             else [(c.get("name"), c) for c in columns if isinstance(c, dict)] if isinstance(columns, list) else [])
+    return [str(name) for name, hints in items if isinstance(hints, dict) and hints.get("primary_key")]
+
+
 def _first_template_key(value: object, resolve: t.Any) -> str:
     """The path suffix of the first string in ``value`` that does not compile."""
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
@@ -245,41 +253,6 @@ def _first_template_key(value: object, resolve: t.Any) -> str:
             step = f"[{key}]" if isinstance(key, int) else f".{key}"
             return f"{step}{_first_template_key(item, resolve)}"
     return ""
-
-
-def _load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> dict[str, t.Any]:
-    path = root / name
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        fail(f"schema file {name!r} not found next to the description ({path})")
-    except ValueError as exc:
-        fail(f"schema file {name!r} is not valid JSON: {exc}")
-    try:
-        jsonschema.Draft7Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        fail(f"schema file {name!r} is not a valid JSON Schema: {exc.message}")
-    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        fail(f"schema file {name!r} must be an object schema with properties")
-    return t.cast("dict[str, t.Any]", _free_form_objects(schema))
-
-
-def _free_form_objects(node: t.Any) -> t.Any:
-    """Give every object schema without ``properties`` an empty one that keeps all keys.
-
-    The SDK's record conformance needs ``properties`` on objects inside arrays.
-    """
-    if not isinstance(node, dict):
-        return node
-    node = {key: (_free_form_objects(value) if key in {"items", "additionalProperties"} else value)
-            for key, value in node.items()}
-    if isinstance(node.get("properties"), dict):
-        node["properties"] = {key: _free_form_objects(value) for key, value in node["properties"].items()}
-    types = node.get("type", [])
-    if "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
-        node["properties"] = {}
-        node.setdefault("additionalProperties", True)
-    return node
 
 
 def _check_graph(resources: list[Resource], origin: str) -> None:

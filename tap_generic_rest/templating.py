@@ -17,7 +17,6 @@ an integer in a JSON body); any other string renders to text.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import typing as t
 
@@ -26,46 +25,16 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
+from tap_generic_rest.datetimes import format_datetime, to_datetime
 from tap_generic_rest.errors import UserError
 
 Variables = t.Mapping[str, t.Any]
+__all__ = ["Template", "TemplateError", "compile_string", "compile_tree", "format_datetime", "render_tree",
+           "to_datetime"]
 
 
 class TemplateError(UserError):
     """A template failed to compile or evaluate."""
-
-
-def to_datetime(value: object) -> dt.datetime | None:
-    """Read an RFC 3339 string, UNIX seconds or a datetime as an aware UTC datetime."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            return dt.datetime.fromtimestamp(int(text), tz=dt.UTC)
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return None
-
-
-def format_datetime(value: object, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> object:
-    """Format a date-time for a request. ``%s`` gives integer UNIX seconds.
-
-    A missing value (undefined or null) formats as the UNIX epoch, the contracts' "no start point".
-    """
-    moment = to_datetime(value) if not _is_undefined(value) else None
-    moment = (moment or dt.datetime.fromtimestamp(0, tz=dt.UTC)).astimezone(dt.UTC)
-    if fmt == "%s":
-        return int(moment.timestamp())
-    return moment.strftime(fmt)
-
-
-def _is_undefined(value: object) -> bool:
-    return type(value).__name__.endswith("Undefined")
 
 
 #: Largest power and largest string/list a template may build (no CPU or memory bombs).

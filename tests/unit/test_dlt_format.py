@@ -140,7 +140,7 @@ def test_row5_api_key_in_query_and_endpoint_auth(
 
 
 def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
-    requests_mock.post(f"{BASE}/token", json={"access_token": "row5-oauth-token"})
+    requests_mock.post(f"{BASE}/token", json={"access_token": "issued-access-token-9"})
     requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
     auth = {"type": "oauth2_client_credentials", "access_token_url": f"{BASE}/token", "client_id": "cid",
             "client_secret": "{{ config.client_secret }}", "access_token_request_data": {"scope": "read"}}
@@ -149,7 +149,7 @@ def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callabl
     token_request = requests_mock.request_history[0]
     assert sorted(token_request.text.split("&")) == [
         "client_id=cid", "client_secret=sec", "grant_type=client_credentials", "scope=read"]
-    assert requests_mock.last_request.headers["Authorization"] == "Bearer row5-oauth-token"
+    assert requests_mock.last_request.headers["Authorization"] == "Bearer issued-access-token-9"
 
 
 def test_row6_relationships_placeholders_everywhere(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest],
@@ -344,3 +344,11 @@ def test_form_bodies_are_refused_for_now(tap: t.Callable[..., TapGenericRest]) -
     config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {"data": {"a": "1"}}}]}
     with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: form and raw bodies"):
         _ = tap(config).description
+
+
+@pytest.mark.parametrize("columns", [{"id": {"primary_key": True}, "x": {"data_type": "text"}},
+                                     [{"name": "id", "primary_key": True}]])
+def test_row11_columns_primary_key_maps_onto_key_properties(columns: object,
+                                                            tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
+    assert tap(config).description.resources[0].primary_key == ("id",)

@@ -1,0 +1,46 @@
+"""Schema files of a description (our ``schema`` extension): loaded, checked, made SDK-friendly."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import jsonschema
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+
+def load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> dict[str, t.Any]:
+    path = root / name
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        fail(f"schema file {name!r} not found next to the description ({path})")
+    except ValueError as exc:
+        fail(f"schema file {name!r} is not valid JSON: {exc}")
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        fail(f"schema file {name!r} is not a valid JSON Schema: {exc.message}")
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        fail(f"schema file {name!r} must be an object schema with properties")
+    return t.cast("dict[str, t.Any]", _free_form_objects(schema))
+
+
+def _free_form_objects(node: t.Any) -> t.Any:
+    """Give every object schema without ``properties`` an empty one that keeps all keys.
+
+    The SDK's record conformance needs ``properties`` on objects inside arrays.
+    """
+    if not isinstance(node, dict):
+        return node
+    node = {key: (_free_form_objects(value) if key in {"items", "additionalProperties"} else value)
+            for key, value in node.items()}
+    if isinstance(node.get("properties"), dict):
+        node["properties"] = {key: _free_form_objects(value) for key, value in node["properties"].items()}
+    types = node.get("type", [])
+    if "object" in ([types] if isinstance(types, str) else types) and "properties" not in node:
+        node["properties"] = {}
+        node.setdefault("additionalProperties", True)
+    return node
