@@ -99,16 +99,18 @@ def plain(requests_file: str, in_flight: int) -> None:
 # -- the pipeline: one small function, easy to change with meltano.yml -------------------------
 
 
-def meltano_command(api: str, base_url: str) -> tuple[list[str], dict[str, str]]:
-    """``meltano run tap-generic-rest target-duckdb`` for one API, as the README shows it."""
+def meltano_command(api: str, base_url: str, token_url: str) -> tuple[list[str], dict[str, str]]:
+    """``meltano run tap-<api> target-duckdb`` for one API: its plugin of the collection, pointed at this sandbox."""
+    plugin = "tap-" + api.replace("_", "-")
+    prefix = plugin.replace("-", "_").upper()
     env = {
-        "TAP_GENERIC_REST_API": api,
-        "TAP_GENERIC_REST_BASE_URL": base_url,
+        f"{prefix}_BASE_URL": base_url,
+        f"{prefix}_TOKEN_URL": token_url,
         "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": f"bench_{api}",
         "TARGET_DUCKDB_FILEPATH": str(ROOT / "output" / "bench.duckdb"),
     }
     command = [str(BIN / "meltano"), "run", "--full-refresh", "--state-id-suffix", f"bench-{api}",
-               "tap-generic-rest", "target-duckdb"]
+               plugin, "target-duckdb"]
     return command, env
 
 
@@ -192,7 +194,7 @@ def run_api(api: str, sandbox: Sandbox, counts: dict[str, t.Any], args: argparse
         total = total or records
         cells[name] = seconds, rss
     if args.meltano:
-        command, env = meltano_command(api, base_url)
+        command, env = meltano_command(api, base_url, config["token_url"])
         sandbox.restart()
         cells["meltano"] = measured(command, env)[:2]
     rate = {name: total / seconds for name, (seconds, _) in cells.items()}
