@@ -139,6 +139,22 @@ def test_row5_api_key_in_query_and_endpoint_auth(
     assert "Authorization" not in requests_mock.last_request.headers
 
 
+@pytest.mark.parametrize("auth", [
+    pytest.param(None, id="no-auth"),
+    pytest.param({"type": "api_key", "name": "key", "api_key": "q1", "location": "query"}, id="api-key-in-query"),
+])
+def test_row2_empty_param_is_sent(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest],
+                                  auth: dict[str, str] | None) -> None:
+    requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
+    endpoint = {"path": "items", "params": {"empty": "", "q": "a b", "key": "replaced"}}
+    config = {"client": {"base_url": BASE, **({"auth": auth} if auth else {})},
+              "resources": [{"name": "items", "endpoint": endpoint}]}
+    list(tap(config).streams["items"].get_records(None))
+    query = requests_mock.last_request.url.split("?", 1)[1]
+    expected = ["empty=", "q=a+b", "key=q1"] if auth else ["empty=", "q=a+b", "key=replaced"]
+    assert query.split("&") == expected
+
+
 def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
     requests_mock.post(f"{BASE}/token", json={"access_token": "row5-oauth-token"})
     requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
