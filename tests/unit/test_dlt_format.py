@@ -368,3 +368,47 @@ def test_row11_columns_primary_key_maps_onto_key_properties(columns: object,
                                                             tap: t.Callable[..., TapGenericRest]) -> None:
     config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
     assert tap(config).description.resources[0].primary_key == ("id",)
+
+
+COLUMN_HINTS = {"id": {"data_type": "bigint", "nullable": False, "primary_key": True},
+                "ts": {"data_type": "timestamp"}, "updated": {"data_type": "date", "nullable": True},
+                "cid": {"data_type": "json"}, "price": {"data_type": "decimal", "nullable": False},
+                "flag": {"name": "ignored", "data_type": "bool"}}
+HINTED = {"id": {"type": ["integer"]}, "ts": {"type": ["string", "null"], "format": "date-time"},
+          "updated": {"type": ["string", "null"], "format": "date"}, "cid": {"type": ["object", "array", "null"]},
+          "price": {"type": ["number"]}, "flag": {"type": ["boolean", "null"]}}
+
+
+@pytest.mark.parametrize("columns", [COLUMN_HINTS, [{**hint, "name": name} for name, hint in COLUMN_HINTS.items()]])
+def test_row11_columns_data_type_and_nullable_on_inferred_schema(columns: object,
+                                                                 tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
+    stream = tap(config).streams["x"]
+    assert stream.primary_keys == ["id"]
+    assert stream.schema["properties"] == {"_posts_id": {}, **HINTED}
+
+
+def test_row11_columns_on_declared_schema(tmp_path: Path, tap: t.Callable[..., TapGenericRest]) -> None:
+    import json
+
+    (tmp_path / "x.json").write_text(json.dumps({"type": "object", "properties": {
+        "id": {"type": ["string", "null"]}, "name": {"type": "string"}, "other": {"type": "string"}}}), "utf-8")
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "schema": "x.json", "columns": {
+        "id": {"data_type": "bigint", "nullable": False}, "name": {"nullable": True},
+        "blob": {"data_type": "binary"}, "at": {"data_type": "time", "nullable": False},
+        "n": {"data_type": "double"}, "w": {"data_type": "wei"}, "s": {"data_type": "text"}}}]}
+    assert tap(config).streams["x"].schema["properties"] == {
+        "id": {"type": ["integer"]}, "name": {"type": ["string", "null"]}, "other": {"type": "string"},
+        "blob": {"type": ["string", "null"]}, "at": {"type": ["string"], "format": "time"},
+        "n": {"type": ["number", "null"]}, "w": {"type": ["number", "null"]}, "s": {"type": ["string", "null"]}}
+
+
+@pytest.mark.parametrize(("hint", "message"), [
+    ({"data_type": "varchar"}, r"resources\[0\].columns.id: data_type 'varchar' is not one of: text, bigint"),
+    ({"nullable": "no"}, r"resources\[0\].columns.id: nullable must be true or false"),
+])
+def test_row11_columns_bad_hint_is_refused(hint: dict[str, t.Any], message: str,
+                                           tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": {"id": hint}}]}
+    with pytest.raises(DescriptionError, match=message):
+        _ = tap(config).description
