@@ -133,9 +133,7 @@ def server() -> Iterator[TestServer]:
 
 ENGINE = "not in the engine yet (issue 9, branch issue-9): "
 #: configs the merged engine cannot run yet: case -> the missing feature (strict: an xpass fails)
-NOT_YET: dict[str, str] = {
-    "chains_and_bodies": ENGINE + "row 9 form data bodies (refused: 'data' is not supported)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def not_yet(reason: str) -> pytest.MarkDecorator:

@@ -356,9 +356,29 @@ def test_python_only_and_invalid_parts_are_refused(resource: dict[str, t.Any], w
     assert message in str(caught.value)
 
 
-def test_form_bodies_are_refused_for_now(tap: t.Callable[..., TapGenericRest]) -> None:
-    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {"data": {"a": "1"}}}]}
-    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: form and raw bodies"):
+@pytest.mark.parametrize(("data", "body", "content_type"), [
+    pytest.param({"a": "1", "n": "{{ config.n }}", "b": "x y"}, "a=1&n=7&b=x+y", "application/x-www-form-urlencoded",
+                 id="form"),
+    pytest.param("raw {{ config.n }} {{not_this}}", "raw 7 {not_this}", None, id="raw-string"),
+])
+def test_row9_form_and_raw_bodies(data: object, body: str, content_type: str | None, requests_mock: rm.Mocker,
+                                  tap: t.Callable[..., TapGenericRest]) -> None:
+    requests_mock.post(f"{BASE}/search", json=[{"id": 1}])
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {
+        "path": "search", "method": "POST", "paginator": "single_page", "data": data}}]}
+    list(tap(config, n=7).streams["x"].get_records(None))
+    request = requests_mock.last_request
+    assert request.text == body
+    assert request.headers.get("Content-Type") == content_type
+
+
+@pytest.mark.parametrize(("endpoint", "message"), [
+    ({"data": [["a", "1"]]}, "a list body is not supported"),
+    ({"data": {"a": "1"}, "json": {"b": 2}}, "give either endpoint.json or endpoint.data"),
+])
+def test_row9_bodies_refused(endpoint: dict[str, t.Any], message: str, tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": endpoint}]}
+    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: " + message):
         _ = tap(config).description
 
 
