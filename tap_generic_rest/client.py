@@ -58,6 +58,11 @@ class HttpStream(StatefulStream):
         return self.runtime.resource_authenticator(self.resource.name, lambda: auth.build(self.config))
 
     @property
+    def payload_as_json(self) -> bool:  # type: ignore[override]
+        """A JSON body, unless the endpoint gives ``data`` (a dict: a form; a string: the raw body)."""
+        return self.resource.endpoint.data is None
+
+    @property
     @override
     def requests_session(self) -> requests.Session:
         return self.runtime.session
@@ -78,7 +83,7 @@ class HttpStream(StatefulStream):
                 headers={**self.http_headers, **{str(k): str(v) for k, v in
                                                  render_tree(endpoint.headers, variables).items()}},
                 params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
-                data=render_tree(endpoint.json, variables),
+                data=render_tree(endpoint.json if endpoint.data is None else endpoint.data, variables),
             )
         except TemplateError as exc:
             msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint in {self.description.origin}"

@@ -20,6 +20,7 @@ import yaml
 from jsonschema.exceptions import ValidationError, best_match
 
 from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.columns import apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
@@ -87,6 +88,8 @@ class Resource:
     selected: bool = True
     parallelized: bool = False
     children: list[str] = field(default_factory=list)
+    #: dlt ``columns`` hints by column name
+    columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -169,9 +172,13 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
 
     relation = Relationship(raw, where, origin)
     endpoint_raw = raw["endpoint"]
-    key = raw.get("primary_key", ()) or _column_keys(raw.get("columns"))
+    columns = column_hints(raw.get("columns"))
+    for column, message in hint_errors(columns):
+        fail(f"columns.{column}", message)
+    key = raw.get("primary_key", ()) or column_keys(columns)
     primary_key = tuple([key] if isinstance(key, str) else key)
-    schema = load_schema(raw["schema"], root, lambda m: fail("schema", m)) if "schema" in raw else None
+    schema = (apply_hints(load_schema(raw["schema"], root, lambda m: fail("schema", m)), columns)
+              if "schema" in raw else None)
     incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
     replication_key = incremental["cursor_path"] if incremental else None
     records = raw.get("records", {})
@@ -221,6 +228,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)),
         parallelized=bool(raw.get("parallelized", False)),
+        columns=columns,
         endpoint=Endpoint(
             path=t.cast("str | Template", compiled["path"]),
             method=endpoint_raw.get("method", "GET"),
@@ -234,13 +242,6 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
             auth=build_auth(auth_spec) if auth_spec else None,
         ),
     )
-
-
-def _column_keys(columns: object) -> list[str]:
-    """dlt ``columns`` hints with ``primary_key: true`` (a dict by name, or a list of hint dicts)."""
-    items = (columns.items() if isinstance(columns, dict)
-             else [(c.get("name"), c) for c in columns if isinstance(c, dict)] if isinstance(columns, list) else [])
-    return [str(name) for name, hints in items if isinstance(hints, dict) and hints.get("primary_key")]
 
 
 def _first_template_key(value: object, resolve: t.Any) -> str:

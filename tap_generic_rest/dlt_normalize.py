@@ -86,9 +86,13 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
     if "processing_steps" in resource:
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
-    if "data" in resource.get("endpoint", {}):
-        raise DescriptionError(origin, f"{where}.endpoint.data", "form and raw bodies are not supported yet; "
-                               "send a JSON body with endpoint.json")
+    endpoint = resource.get("endpoint", {})
+    if isinstance(endpoint.get("data"), list):
+        raise DescriptionError(origin, f"{where}.endpoint.data", "a list body is not supported; give a dict "
+                               "(sent as a form) or a string (sent as the raw body)")
+    if endpoint.get("data") is not None and endpoint.get("json") is not None:
+        raise DescriptionError(origin, f"{where}.endpoint.data", "give either endpoint.json or endpoint.data "
+                               "(a form or raw body), not both")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
         raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",

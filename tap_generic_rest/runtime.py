@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 import typing as t
 from functools import cached_property
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
@@ -40,7 +41,7 @@ class SharedAuthenticator(AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign ``request`` (fetching a token first if there is none)."""
         with self._lock:
-            signed = self.inner(request)
+            signed = keeping_query(self.inner, request)
             self._current = signed.headers.get("Authorization")
             return signed
 
@@ -58,6 +59,24 @@ class SharedAuthenticator(AuthBase):
         with self._lock:
             if rejected.headers.get("Authorization") == self._current:
                 self.inner.invalidate()  # type: ignore[attr-defined]
+
+
+def keeping_query(sign: Auth, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Sign ``request`` with its query string kept byte for byte, the signer's params appended.
+
+    The SDK's authenticators rebuild the whole query with ``parse_qs``, which drops blank values
+    (dlt sends ``empty=``); so the signer sees the URL without a query, and only its params are added
+    (replacing a param of the same name, as the SDK does).
+    """
+    split = urlsplit(str(request.url))
+    request.url = urlunsplit(split._replace(query=""))
+    signed = sign(request)
+    signed_split = urlsplit(str(signed.url))
+    added = signed_split.query
+    names = {name for name, _ in parse_qsl(added, keep_blank_values=True)}
+    kept = [pair for pair in split.query.split("&") if pair and unquote_plus(pair.split("=", 1)[0]) not in names]
+    signed.url = urlunsplit(signed_split._replace(query="&".join([*kept, *([added] if added else [])])))
+    return signed
 
 
 class SyncRuntime:
@@ -83,7 +102,7 @@ class SyncRuntime:
         """The authenticator of a resource with its own ``endpoint.auth`` (built once)."""
         cache: dict[str, Auth] = self.__dict__.setdefault("_resource_authenticators", {})
         if name not in cache:
-            cache[name] = build()
+            cache[name] = SharedAuthenticator(build())
         return cache[name]
 
     @cached_property

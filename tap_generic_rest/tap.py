@@ -11,6 +11,7 @@ from pathlib import Path
 from singer_sdk import Tap
 from typing_extensions import override
 
+from tap_generic_rest.columns import apply_hints
 from tap_generic_rest.description import BUILTIN_APIS, Description, builtin_path, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redaction
 from tap_generic_rest.inference import SchemaSampler
@@ -121,7 +122,7 @@ class TapGenericRest(Tap):
                     stream._schema = entry.schema.to_dict()
                 else:
                     self.check_credentials()
-                    stream._schema = sampler.infer_schema(stream)
+                    stream._schema = apply_hints(sampler.infer_schema(stream), cls.resource.columns)
             streams.append(stream)
         return streams
 

@@ -133,10 +133,7 @@ def server() -> Iterator[TestServer]:
 
 ENGINE = "not in the engine yet (issue 9, branch issue-9): "
 #: configs the merged engine cannot run yet: case -> the missing feature (strict: an xpass fails)
-NOT_YET: dict[str, str] = {
-    "chains_and_bodies": ENGINE + "row 9 form data bodies (refused: 'data' is not supported)",
-    "headers_and_braces": ENGINE + "endpoint params: an empty-string value is not sent (dlt sends empty=)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def not_yet(reason: str) -> pytest.MarkDecorator:

@@ -139,6 +139,22 @@ def test_row5_api_key_in_query_and_endpoint_auth(
     assert "Authorization" not in requests_mock.last_request.headers
 
 
+@pytest.mark.parametrize("auth", [
+    pytest.param(None, id="no-auth"),
+    pytest.param({"type": "api_key", "name": "key", "api_key": "q1", "location": "query"}, id="api-key-in-query"),
+])
+def test_row2_empty_param_is_sent(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest],
+                                  auth: dict[str, str] | None) -> None:
+    requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
+    endpoint = {"path": "items", "params": {"empty": "", "q": "a b", "key": "replaced"}}
+    config = {"client": {"base_url": BASE, **({"auth": auth} if auth else {})},
+              "resources": [{"name": "items", "endpoint": endpoint}]}
+    list(tap(config).streams["items"].get_records(None))
+    query = requests_mock.last_request.url.split("?", 1)[1]
+    expected = ["empty=", "q=a+b", "key=q1"] if auth else ["empty=", "q=a+b", "key=replaced"]
+    assert query.split("&") == expected
+
+
 def test_row5_oauth2_client_credentials(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
     requests_mock.post(f"{BASE}/token", json={"access_token": "row5-oauth-token"})
     requests_mock.get(f"{BASE}/items", json=[{"id": 1}])
@@ -340,9 +356,29 @@ def test_python_only_and_invalid_parts_are_refused(resource: dict[str, t.Any], w
     assert message in str(caught.value)
 
 
-def test_form_bodies_are_refused_for_now(tap: t.Callable[..., TapGenericRest]) -> None:
-    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {"data": {"a": "1"}}}]}
-    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: form and raw bodies"):
+@pytest.mark.parametrize(("data", "body", "content_type"), [
+    pytest.param({"a": "1", "n": "{{ config.n }}", "b": "x y"}, "a=1&n=7&b=x+y", "application/x-www-form-urlencoded",
+                 id="form"),
+    pytest.param("raw {{ config.n }} {{not_this}}", "raw 7 {not_this}", None, id="raw-string"),
+])
+def test_row9_form_and_raw_bodies(data: object, body: str, content_type: str | None, requests_mock: rm.Mocker,
+                                  tap: t.Callable[..., TapGenericRest]) -> None:
+    requests_mock.post(f"{BASE}/search", json=[{"id": 1}])
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {
+        "path": "search", "method": "POST", "paginator": "single_page", "data": data}}]}
+    list(tap(config, n=7).streams["x"].get_records(None))
+    request = requests_mock.last_request
+    assert request.text == body
+    assert request.headers.get("Content-Type") == content_type
+
+
+@pytest.mark.parametrize(("endpoint", "message"), [
+    ({"data": [["a", "1"]]}, "a list body is not supported"),
+    ({"data": {"a": "1"}, "json": {"b": 2}}, "give either endpoint.json or endpoint.data"),
+])
+def test_row9_bodies_refused(endpoint: dict[str, t.Any], message: str, tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": endpoint}]}
+    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: " + message):
         _ = tap(config).description
 
 
@@ -352,3 +388,47 @@ def test_row11_columns_primary_key_maps_onto_key_properties(columns: object,
                                                             tap: t.Callable[..., TapGenericRest]) -> None:
     config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
     assert tap(config).description.resources[0].primary_key == ("id",)
+
+
+COLUMN_HINTS = {"id": {"data_type": "bigint", "nullable": False, "primary_key": True},
+                "ts": {"data_type": "timestamp"}, "updated": {"data_type": "date", "nullable": True},
+                "cid": {"data_type": "json"}, "price": {"data_type": "decimal", "nullable": False},
+                "flag": {"name": "ignored", "data_type": "bool"}}
+HINTED = {"id": {"type": ["integer"]}, "ts": {"type": ["string", "null"], "format": "date-time"},
+          "updated": {"type": ["string", "null"], "format": "date"}, "cid": {"type": ["object", "array", "null"]},
+          "price": {"type": ["number"]}, "flag": {"type": ["boolean", "null"]}}
+
+
+@pytest.mark.parametrize("columns", [COLUMN_HINTS, [{**hint, "name": name} for name, hint in COLUMN_HINTS.items()]])
+def test_row11_columns_data_type_and_nullable_on_inferred_schema(columns: object,
+                                                                 tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": columns}]}
+    stream = tap(config).streams["x"]
+    assert stream.primary_keys == ["id"]
+    assert stream.schema["properties"] == {"_posts_id": {}, **HINTED}
+
+
+def test_row11_columns_on_declared_schema(tmp_path: Path, tap: t.Callable[..., TapGenericRest]) -> None:
+    import json
+
+    (tmp_path / "x.json").write_text(json.dumps({"type": "object", "properties": {
+        "id": {"type": ["string", "null"]}, "name": {"type": "string"}, "other": {"type": "string"}}}), "utf-8")
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "schema": "x.json", "columns": {
+        "id": {"data_type": "bigint", "nullable": False}, "name": {"nullable": True},
+        "blob": {"data_type": "binary"}, "at": {"data_type": "time", "nullable": False},
+        "n": {"data_type": "double"}, "w": {"data_type": "wei"}, "s": {"data_type": "text"}}}]}
+    assert tap(config).streams["x"].schema["properties"] == {
+        "id": {"type": ["integer"]}, "name": {"type": ["string", "null"]}, "other": {"type": "string"},
+        "blob": {"type": ["string", "null"]}, "at": {"type": ["string"], "format": "time"},
+        "n": {"type": ["number", "null"]}, "w": {"type": ["number", "null"]}, "s": {"type": ["string", "null"]}}
+
+
+@pytest.mark.parametrize(("hint", "message"), [
+    ({"data_type": "varchar"}, r"resources\[0\].columns.id: data_type 'varchar' is not one of: text, bigint"),
+    ({"nullable": "no"}, r"resources\[0\].columns.id: nullable must be true or false"),
+])
+def test_row11_columns_bad_hint_is_refused(hint: dict[str, t.Any], message: str,
+                                           tap: t.Callable[..., TapGenericRest]) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "columns": {"id": hint}}]}
+    with pytest.raises(DescriptionError, match=message):
+        _ = tap(config).description
