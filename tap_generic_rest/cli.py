@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["import"]:
         run_import(args[1:])
+    PROGRESS.reset()
     try:
         try:
             code = TapGenericRest.cli.main(args=argv, standalone_mode=False)

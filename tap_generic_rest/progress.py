@@ -54,6 +54,11 @@ class Progress:
         self._lock = threading.Lock()
         self._local = threading.local()
 
+    def reset(self) -> None:
+        """Forget the tallies: a new run starts (one process may run the tap more than once)."""
+        with self._lock:
+            self.tallies.clear()
+
     def current_stream(self) -> str | None:
         """The stream this thread wrote its last record for."""
         return getattr(self._local, "stream", None)

@@ -50,6 +50,17 @@ def test_summary_per_stream_and_total(progress_logger: logging.Logger, caplog: p
     assert lines[2].startswith("Summary: 2 streams: 4 records, 1 requests, 1 retries, ")
 
 
+def test_a_new_run_starts_with_no_tallies(progress_logger: logging.Logger, caplog: pytest.LogCaptureFixture) -> None:
+    progress = Progress(progress_logger, interval=3600)
+    progress.record("a")
+    progress.reset()  # the CLI does this at the start of every run (one process may run the tap twice)
+    progress.record("b")
+    with caplog.at_level(logging.INFO, logger="test-progress"):
+        progress.summary()
+    lines = [r.getMessage() for r in caplog.records]
+    assert [line.split(":")[1] for line in lines] == [" stream b", " 1 streams"]
+
+
 def test_requests_from_metric_points_and_retries_from_the_retry_line(progress_logger: logging.Logger) -> None:
     progress = Progress(progress_logger, interval=3600)
     point = metrics.Point("timer", metrics.Metric.HTTP_REQUEST_DURATION, 0.1, {metrics.Tag.STREAM: "s"})
