@@ -99,15 +99,20 @@ def is_template_expression(expression: str) -> bool:
     return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
 
 
-def _expression_part(expression: str, source: str) -> Part:
+def _compile(expression: str, label: str) -> t.Any:
+    """Compile one sandboxed expression; ``label`` (``template '...'``) names it in the error."""
     try:
-        compiled = ENV.compile_expression(expression, undefined_to_none=True)
+        return ENV.compile_expression(expression, undefined_to_none=True)
     except TemplateSyntaxError as exc:
-        msg = f"template {source!r} does not parse: {exc.message}"
+        msg = f"{label} does not parse: {exc.message}"
         raise TemplateError(msg) from None
     except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
-        msg = f"template {source!r} is not allowed: {exc}"
+        msg = f"{label} is not allowed: {exc}"
         raise TemplateError(msg) from None
+
+
+def _expression_part(expression: str, source: str) -> Part:
+    compiled = _compile(expression, f"template {source!r}")
     return lambda variables: _evaluate(f"template {source!r}", compiled, variables)
 
 
@@ -263,14 +268,7 @@ class Condition:
     def __init__(self, source: str) -> None:
         """Compile ``source``; raise :class:`TemplateError` on a syntax error."""
         self._source = source
-        try:
-            self._compiled = ENV.compile_expression(source, undefined_to_none=True)
-        except TemplateSyntaxError as exc:
-            msg = f"expression {source!r} does not parse: {exc.message}"
-            raise TemplateError(msg) from None
-        except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
-            msg = f"expression {source!r} is not allowed: {exc}"
-            raise TemplateError(msg) from None
+        self._compiled = _compile(source, f"expression {source!r}")
 
     def __call__(self, **variables: object) -> bool:
         """Evaluate to a boolean."""
