@@ -1,8 +1,9 @@
-"""API descriptions: loading, validation against the shipped JSON Schema, and graph checks.
+"""API descriptions: loading, checking and building the typed model (``description_model``).
 
 Everything that can be checked is checked here, before any request: the document's shape
-(``description.schema.json``), resource names, schema files, keys, the parent graph (unknown
-parents, cycles), every placeholder's source, templates, selectors and stop conditions. Every
+(``description.schema.json``, see ``description_schema``), resource names, schema files, keys, the
+parent graph (unknown parents, cycles), every placeholder's source, templates, selectors and stop
+conditions. Every
 problem is a :class:`DescriptionError` naming the exact path, e.g.
 ``resources[2].endpoint.paginator.type``, and the fix.
 """
@@ -10,17 +11,15 @@ problem is a :class:`DescriptionError` naming the exact path, e.g.
 from __future__ import annotations
 
 import json
-import re
 import typing as t
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
 
-from tap_generic_rest.auth import Auth, build_auth
+from tap_generic_rest.auth import build_auth
 from tap_generic_rest.columns import apply_hints, column_hints, column_keys, hint_errors
+from tap_generic_rest.description_model import Description, Endpoint, Parent, Resource
+from tap_generic_rest.description_schema import schema_error
 from tap_generic_rest.dlt_incremental import incremental_spec
 from tap_generic_rest.dlt_normalize import normalize, normalize_auth
 from tap_generic_rest.errors import DescriptionError, UserError
@@ -30,86 +29,11 @@ from tap_generic_rest.schema_files import load_schema
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
 from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
 
-if t.TYPE_CHECKING:
-    from tap_generic_rest.paginators import Pagination
+__all__ = ["BUILTIN_APIS", "Description", "Endpoint", "Parent", "Resource", "builtin_path", "load_description",
+           "parse_description"]
 
-PACKAGE_DIR = Path(__file__).parent
-APIS_DIR = PACKAGE_DIR / "apis"
+APIS_DIR = Path(__file__).parent / "apis"
 BUILTIN_APIS = ("avatars", "webhooks", "marketing", "support", "oauth_offset")
-FORMAT_SCHEMA: dict[str, t.Any] = json.loads(
-    (PACKAGE_DIR / "description.schema.json").read_text(encoding="utf-8")
-)
-_VALIDATOR = jsonschema.Draft7Validator(FORMAT_SCHEMA)
-
-
-@dataclass(frozen=True)
-class Parent:
-    """A child resource's parent and the context it takes from each parent record."""
-
-    resource: str
-    #: context key -> parent record field (a key or JSONPath)
-    fields: dict[str, str]
-    #: context keys added to every child record (include_from_parent, parent_fields)
-    added: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """How to request a resource (strings compiled: literals or Templates)."""
-
-    path: str | Template
-    method: str
-    params: dict[str, t.Any]
-    json: t.Any
-    selector: Selector
-    pagination: Pagination
-    headers: dict[t.Any, t.Any] = field(default_factory=dict)
-    data: t.Any = None
-    response_actions: tuple[dict[str, t.Any], ...] = ()
-    auth: Auth | None = None
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource of a description: one Singer stream."""
-
-    index: int
-    name: str
-    primary_key: tuple[str, ...]
-    write_disposition: str
-    schema: dict[str, t.Any] | None
-    replication_key: str | None
-    incremental: dict[str, t.Any] | None
-    is_sorted: bool
-    parent: Parent | None
-    scalar_key: str | None
-    allow_missing: bool
-    endpoint: Endpoint
-    selected: bool = True
-    parallelized: bool = False
-    children: list[str] = field(default_factory=list)
-    #: dlt ``columns`` hints by column name
-    columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        """This resource's path in the description."""
-        return f"resources[{self.index}]"
-
-
-@dataclass(frozen=True)
-class Description:
-    """A validated API description."""
-
-    origin: str
-    base_url: str
-    auth: Auth
-    headers: dict[str, t.Any]
-    resources: tuple[Resource, ...]
-
-    def resource(self, name: str) -> Resource:
-        """The resource called ``name``."""
-        return next(resource for resource in self.resources if resource.name == name)
 
 
 def builtin_path(api: str) -> Path:
@@ -139,17 +63,9 @@ def load_description(path: Path | str, origin: str | None = None) -> Description
 
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
     """Validate a dlt rest_api config (plus extensions) and build its resources."""
-    error = best_match(_VALIDATOR.iter_errors(document))
-    while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
-        # a dict given where a string shorthand or a dict may stand: explain the dict branch
-        wrong_type = {sub.relative_schema_path[0] for sub in error.context
-                      if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
-        candidates = [sub for sub in error.context if sub.relative_schema_path[0] not in wrong_type]
-        if not candidates:
-            break
-        error = best_match(candidates)
+    error = schema_error(document)
     if error is not None:
-        raise DescriptionError(origin, _path(error.absolute_path), _explain(error))
+        raise DescriptionError(origin, *error)
     doc = t.cast("dict[str, t.Any]", document)
     client = doc["client"]
     client_auth = build_auth(normalize_auth(client.get("auth"), "client.auth", origin))
@@ -295,42 +211,3 @@ def _check_graph(resources: list[Resource], origin: str) -> None:
                                            f"{sibling.name} takes {key!r} from {other!r}, this resource from "
                                            f"{parent_field!r}; children of one parent must agree, rename one key")
         parent.children.append(resource.name)
-
-
-def _path(parts: t.Iterable[object]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _explain(error: ValidationError) -> str:
-    """One line: what is wrong at the error's path and how to fix it."""
-    value = error.instance
-    if error.validator == "enum":
-        allowed = ", ".join(str(item) for item in t.cast("list[object]", error.validator_value))
-        return f"{value!r} is not allowed; use one of: {allowed}"
-    if error.validator == "const":
-        return f"{value!r} is not allowed; use {error.validator_value!r}"
-    if error.validator == "required":
-        missing = re.findall(r"'([^']+)' is a required property", error.message)
-        what = missing[0] if missing else error.message
-        return f"missing required field {what!r}; add it"
-    if error.validator == "additionalProperties":
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        allowed = ", ".join(sorted(schema.get("properties", {})))
-        extra = re.findall(r"'([^']+)'", error.message)
-        return f"unknown field(s) {', '.join(repr(x) for x in extra)}; allowed: {allowed}"
-    if error.validator == "type":
-        return f"expected {error.validator_value}, got {type(value).__name__} {value!r}"
-    if error.validator == "pattern":
-        if str(error.validator_value).startswith("^https?://"):
-            return f"{value!r} is not an http(s) URL; use e.g. https://api.example.com"
-        return f"{value!r} is not a valid name; use lowercase letters, digits and underscores, e.g. api_key"
-    if error.validator in {"oneOf", "anyOf"} and isinstance(value, (str, list)):
-        return f"{value!r} is not a valid value here: {error.message}"
-    if error.validator == "anyOf":
-        alternatives = t.cast("list[dict[str, t.Any]]", error.validator_value)
-        options = [sorted(option.get("required", [])) for option in alternatives]
-        return f"needs one of: {' or '.join(', '.join(option) for option in options)}"
-    return error.message

@@ -4,8 +4,8 @@ One rule for braces (README, "Placeholders and templates"):
 
 - ``{{ expr }}`` is a template when ``expr`` names a template variable (``config``, ``stream_slice``,
   ``stream_interval``, ``response``, ``parent``, ``incremental``) and only those and the helper
-  ``format_datetime``. It runs in Jinja2's immutable sandbox (no underscore attributes, no Python
-  internals, no mutation, imports, files or environment).
+  ``format_datetime``. It runs in the sandbox (``template_sandbox``: no underscore attributes, no Python internals,
+  no mutation, imports, files or environment).
 - Otherwise, as in dlt, ``{{`` and ``}}`` are literal braces (``{{not_this}}`` is sent as
   ``{not_this}``) and ``{name}`` is a dlt placeholder (``{resources.<parent>.<field>}``,
   ``{incremental.start_value}``, a static path param), resolved by the description.
@@ -20,58 +20,22 @@ from __future__ import annotations
 import re
 import typing as t
 
-from jinja2 import TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-from typing_extensions import override
+from jinja2 import nodes
 
 from tap_generic_rest.datetimes import format_datetime, to_datetime
-from tap_generic_rest.errors import UserError
+from tap_generic_rest.template_sandbox import (
+    Condition,
+    TemplateError,
+    Variables,
+    compile_expression,
+    evaluate,
+    is_template_expression,
+    parse_expression,
+)
 
-Variables = t.Mapping[str, t.Any]
-__all__ = ["Template", "TemplateError", "compile_string", "compile_tree", "format_datetime", "render_tree",
-           "to_datetime"]
+__all__ = ["Condition", "Template", "TemplateError", "compile_string", "compile_tree", "format_datetime",
+           "render_tree", "to_datetime"]
 
-
-class TemplateError(UserError):
-    """A template failed to compile or evaluate."""
-
-
-#: Largest power and largest string/list a template may build (no CPU or memory bombs).
-MAX_EXPONENT = 128
-MAX_SIZE = 1_000_000
-
-
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with the helpers descriptions may call; ``**`` and ``*`` are bounded."""
-
-    intercepted_binops = frozenset({"**", "*"})  # also keeps Jinja from folding them at compile time
-
-    def __init__(self) -> None:
-        super().__init__(autoescape=False)
-        self.globals.clear()
-        self.globals.update(format_datetime=format_datetime)
-
-    @override
-    def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            msg = f"exponents above {MAX_EXPONENT} are not allowed"
-            raise SecurityError(msg)
-        if operator == "*":
-            for sequence, count in ((left, right), (right, left)):
-                sized = isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
-                if sized and len(sequence) * count > MAX_SIZE:
-                    msg = f"results longer than {MAX_SIZE} are not allowed"
-                    raise SecurityError(msg)
-        return super().call_binop(context, operator, left, right)
-
-
-ENV = _Environment()
-
-
-#: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
-TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental"})
-TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
 #: A compiled piece of a string: literal text, or a callable over the template variables.
 Part = str | t.Callable[[Variables], object]
@@ -79,46 +43,9 @@ Part = str | t.Callable[[Variables], object]
 Resolver = t.Callable[[str], Part]
 
 
-def _names(expression: str) -> set[str] | None:
-    """The names a Jinja expression reads, or None when it does not parse as one."""
-    try:
-        tree = ENV.parse("{{" + expression + "}}")
-    except TemplateSyntaxError:
-        return None
-    return {node.name for node in tree.find_all(nodes.Name)}
-
-
-def is_template_expression(expression: str) -> bool:
-    """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
-
-    Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
-    """
-    names = _names(expression)
-    if names is None:  # a broken template is reported, not sent as text
-        return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
-    return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
-
-
-def _compile(expression: str, label: str) -> t.Any:
-    """Compile one sandboxed expression; ``label`` (``template '...'``) names it in the error."""
-    try:
-        return ENV.compile_expression(expression, undefined_to_none=True)
-    except TemplateSyntaxError as exc:
-        msg = f"{label} does not parse: {exc.message}"
-        raise TemplateError(msg) from None
-    except (SecurityError, ArithmeticError, ValueError, RecursionError, MemoryError) as exc:
-        msg = f"{label} is not allowed: {exc}"
-        raise TemplateError(msg) from None
-
-
 def _expression_part(expression: str, source: str) -> Part:
-    compiled = _compile(expression, f"template {source!r}")
-    return lambda variables: _evaluate(f"template {source!r}", compiled, variables)
-
-
-def _no_placeholders(field_name: str) -> Part:
-    msg = f"placeholder {{{field_name}}} is not allowed here"
-    raise TemplateError(msg)
+    compiled = compile_expression(expression, f"template {source!r}")
+    return lambda variables: evaluate(f"template {source!r}", compiled, variables)
 
 
 def parse_parts(source: str, resolve: Resolver | None = None) -> list[Part]:
@@ -239,9 +166,8 @@ def referenced_keys(value: object, variable: str) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
     for expression in template_expressions(value):
-        try:
-            tree = ENV.parse("{{" + expression + "}}")
-        except TemplateSyntaxError:
+        tree = parse_expression(expression)
+        if tree is None:
             continue  # reported when the value is compiled
         for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
             access = t.cast("nodes.Getattr | nodes.Getitem", node)
@@ -258,35 +184,3 @@ def referenced_keys(value: object, variable: str) -> set[str]:
 def referenced_slice_keys(value: object) -> set[str]:
     """The ``stream_slice``/``parent`` keys a (raw) description value refers to."""
     return referenced_keys(value, "stream_slice") | referenced_keys(value, "parent")
-
-
-class Condition:
-    """A sandboxed boolean expression over the parsed ``response``, e.g. a stop condition."""
-
-    __slots__ = ("_compiled", "_source")
-
-    def __init__(self, source: str) -> None:
-        """Compile ``source``; raise :class:`TemplateError` on a syntax error."""
-        self._source = source
-        self._compiled = _compile(source, f"expression {source!r}")
-
-    def __call__(self, **variables: object) -> bool:
-        """Evaluate to a boolean."""
-        return bool(_evaluate(f"expression {self._source!r}", self._compiled, variables))
-
-
-def _evaluate(what: str, evaluate: t.Callable[..., object], variables: Variables) -> object:
-    """Run compiled template code; sandbox violations and failures become :class:`TemplateError`."""
-    try:
-        result = evaluate(**variables)
-    except SecurityError as exc:
-        msg = f"{what} is not allowed: {exc}"
-        raise TemplateError(msg) from None
-    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError, MemoryError,
-            RecursionError) as exc:
-        msg = f"{what} failed: {exc}"
-        raise TemplateError(msg) from None
-    if callable(result):
-        msg = f"{what} gives a function, not a value; call it or pick a value"
-        raise TemplateError(msg)
-    return result

@@ -1,0 +1,86 @@
+r"""The typed model of a validated API description: resources, their endpoints and parents.
+
+Built by ``description`` (loading and checks) once per run; read-only afterwards. Endpoint strings
+are compiled: literals or ``Template``\ s.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+if t.TYPE_CHECKING:
+    from tap_generic_rest.auth import Auth
+    from tap_generic_rest.paginators import Pagination
+    from tap_generic_rest.selectors import Selector
+    from tap_generic_rest.templating import Template
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A child resource's parent and the context it takes from each parent record."""
+
+    resource: str
+    #: context key -> parent record field (a key or JSONPath)
+    fields: dict[str, str]
+    #: context keys added to every child record (include_from_parent, parent_fields)
+    added: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to request a resource (strings compiled: literals or Templates)."""
+
+    path: str | Template
+    method: str
+    params: dict[str, t.Any]
+    json: t.Any
+    selector: Selector
+    pagination: Pagination
+    headers: dict[t.Any, t.Any] = field(default_factory=dict)
+    data: t.Any = None
+    response_actions: tuple[dict[str, t.Any], ...] = ()
+    auth: Auth | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of a description: one Singer stream."""
+
+    index: int
+    name: str
+    primary_key: tuple[str, ...]
+    write_disposition: str
+    schema: dict[str, t.Any] | None
+    replication_key: str | None
+    incremental: dict[str, t.Any] | None
+    is_sorted: bool
+    parent: Parent | None
+    scalar_key: str | None
+    allow_missing: bool
+    endpoint: Endpoint
+    selected: bool = True
+    parallelized: bool = False
+    children: list[str] = field(default_factory=list)
+    #: dlt ``columns`` hints by column name
+    columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        """This resource's path in the description."""
+        return f"resources[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Description:
+    """A validated API description."""
+
+    origin: str
+    base_url: str
+    auth: Auth
+    headers: dict[str, t.Any]
+    resources: tuple[Resource, ...]
+
+    def resource(self, name: str) -> Resource:
+        """The resource called ``name``."""
+        return next(resource for resource in self.resources if resource.name == name)

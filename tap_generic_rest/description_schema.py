@@ -1,0 +1,75 @@
+"""The format's JSON Schema (``description.schema.json``) and its errors as one line each.
+
+:func:`schema_error` gives the first problem of a document, or None: the exact path
+(``resources[2].endpoint.paginator.type``) and what is wrong there, with the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from pathlib import Path
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+FORMAT_SCHEMA: dict[str, t.Any] = json.loads(
+    (Path(__file__).parent / "description.schema.json").read_text(encoding="utf-8")
+)
+_VALIDATOR = jsonschema.Draft7Validator(FORMAT_SCHEMA)
+
+
+def schema_error(document: object) -> tuple[str, str] | None:
+    """The (path, one-line message) of the document's most relevant schema error, or None."""
+    error = best_match(_VALIDATOR.iter_errors(document))
+    while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
+        # a dict given where a string shorthand or a dict may stand: explain the dict branch
+        wrong_type = {sub.relative_schema_path[0] for sub in error.context
+                      if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
+        candidates = [sub for sub in error.context if sub.relative_schema_path[0] not in wrong_type]
+        if not candidates:
+            break
+        error = best_match(candidates)
+    if error is None:
+        return None
+    return _path(error.absolute_path), _explain(error)
+
+
+def _path(parts: t.Iterable[object]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _explain(error: ValidationError) -> str:
+    """One line: what is wrong at the error's path and how to fix it."""
+    value = error.instance
+    if error.validator == "enum":
+        allowed = ", ".join(str(item) for item in t.cast("list[object]", error.validator_value))
+        return f"{value!r} is not allowed; use one of: {allowed}"
+    if error.validator == "const":
+        return f"{value!r} is not allowed; use {error.validator_value!r}"
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        what = missing[0] if missing else error.message
+        return f"missing required field {what!r}; add it"
+    if error.validator == "additionalProperties":
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        extra = re.findall(r"'([^']+)'", error.message)
+        return f"unknown field(s) {', '.join(repr(x) for x in extra)}; allowed: {allowed}"
+    if error.validator == "type":
+        return f"expected {error.validator_value}, got {type(value).__name__} {value!r}"
+    if error.validator == "pattern":
+        if str(error.validator_value).startswith("^https?://"):
+            return f"{value!r} is not an http(s) URL; use e.g. https://api.example.com"
+        return f"{value!r} is not a valid name; use lowercase letters, digits and underscores, e.g. api_key"
+    if error.validator in {"oneOf", "anyOf"} and isinstance(value, (str, list)):
+        return f"{value!r} is not a valid value here: {error.message}"
+    if error.validator == "anyOf":
+        alternatives = t.cast("list[dict[str, t.Any]]", error.validator_value)
+        options = [sorted(option.get("required", [])) for option in alternatives]
+        return f"needs one of: {' or '.join(', '.join(option) for option in options)}"
+    return error.message
