@@ -2,10 +2,10 @@
 
 ``endpoint.incremental`` (or one ``type: incremental`` param) gives the replication key
 (``cursor_path``), the start value (bookmark, else the ``start_date`` setting, else
-``initial_value``) for ``{incremental.*}`` placeholders and ``start_param``/``end_param``, and
-dlt's record filter (cursor below the start dropped, at/above ``end_value`` dropped, range ends
-open or closed, a missing cursor raising, included or excluded). Bookmarks are Singer STATE,
-per parent for child streams.
+``initial_value``; stepped back by ``lag``, see ``lag``) for ``{incremental.*}`` placeholders and
+``start_param``/``end_param``, and dlt's record filter (cursor below the start dropped, at/above
+``end_value`` dropped, range ends open or closed, a missing cursor raising, included or excluded).
+Bookmarks are Singer STATE, per parent for child streams.
 """
 
 from __future__ import annotations
@@ -42,8 +42,11 @@ def incremental_spec(endpoint: dict[str, t.Any], fail: Fail) -> tuple[dict[str, 
         fail(f"{where}.last_value_func", "only 'max' maps onto Singer bookmarks")
     if "convert" in spec:
         fail(f"{where}.convert", "convert is a Python callable; a data description cannot hold it")
-    if "lag" in spec:
-        LOGGER.warning("incremental lag is not applied (Singer bookmarks restart at the last value)")
+    if spec.get("lag") is not None and spec["lag"] < 0:
+        fail(f"{where}.lag", f"{spec['lag']!r} would start after the bookmark and skip records; give the "
+             "window to re-read, in seconds (date-times), days (dates) or cursor units (numbers)")
+    if spec.get("lag") and spec.get("end_value") is not None:
+        LOGGER.info("incremental lag is not applied with end_value (as in dlt)")
     if spec.get("start_param"):
         params[spec["start_param"]] = "{incremental.start_value}"
     if spec.get("end_param"):

@@ -1,18 +1,23 @@
-"""Incremental streams: start points in the replication key's own type, and the client-side filter."""
+"""Incremental streams: start points in the replication key's own type (lag applied), the client-side
+filter, and a bookmark that never moves backwards."""
 
 from __future__ import annotations
 
 import datetime as dt
 import typing as t
 
+from typing_extensions import override
+
 from tap_generic_rest.dlt_incremental import record_filter
+from tap_generic_rest.errors import StreamError
+from tap_generic_rest.lag import LagError, apply_lag, lag_active
 from tap_generic_rest.stream_base import StreamBase, context_key
 from tap_generic_rest.templating import to_datetime
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from singer_sdk.helpers.types import Context
+    from singer_sdk.helpers.types import Context, Record
 
 
 class IncrementalStream(StreamBase):
@@ -22,10 +27,32 @@ class IncrementalStream(StreamBase):
         """Set up the per-partition start points."""
         super().__init__(*args, **kwargs)
         self._start_points: dict[tuple[tuple[str, t.Any], ...], object] = {}
+        #: with lag: each partition's bookmark when its sync began (comparable), which it never goes below
+        self._bookmark_floors: dict[tuple[tuple[str, t.Any], ...], object] = {}
 
     def fix_start_point(self, context: Context | None) -> None:
         """Fix a partition's start point for this sync (a sorted stream moves its bookmark while it reads)."""
-        self._start_points[context_key(context)] = self._start_point(context)
+        key = context_key(context)
+        self._start_points[key] = self._start_point(context)
+        if lag_active(self.resource.incremental or {}):
+            bookmark = self._bookmark(context)
+            self._bookmark_floors[key] = _comparable(bookmark) if bookmark is not None else None
+
+    def _bookmark(self, context: Context | None) -> object:
+        """The partition's bookmark (the SDK's starting value, else the state's, before the sync began)."""
+        value = self.get_starting_replication_key_value(context)
+        if value is None:
+            value = self.state_manager.get_context_state(context).get("replication_key_value")
+        return value
+
+    @override
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+        """A record re-read inside the lag window does not move the bookmark backwards."""
+        floor: t.Any = self._bookmark_floors.get(context_key(context))
+        value = latest_record.get(self.replication_key or "")
+        if floor is not None and value is not None and t.cast("t.Any", _comparable(value)) < floor:
+            return
+        super()._increment_stream_state(latest_record, context=context)
 
     def _template_variables(self, context: Context | None) -> dict[str, t.Any]:
         key = context_key(context)
@@ -45,13 +72,24 @@ class IncrementalStream(StreamBase):
     def _incremental_values(self, start: object, context: Context | None) -> dict[str, t.Any]:
         """dlt's ``{incremental.*}`` values."""
         spec = self.resource.incremental or {}
-        bookmark = self.get_starting_replication_key_value(context) if spec else None
+        bookmark = self._bookmark(context) if spec else None
+        last_value = bookmark if bookmark is not None else spec.get("initial_value")
+        if lag_active(spec):  # dlt's last_value is lagged too
+            last_value = self._lagged(last_value, spec.get("initial_value"))
         return {
             "start_value": start,
             "initial_value": spec.get("initial_value"),
-            "last_value": bookmark if bookmark is not None else spec.get("initial_value"),
+            "last_value": last_value,
             "end_value": spec.get("end_value"),
         }
+
+    def _lagged(self, value: object, floor: object) -> object:
+        spec = self.resource.incremental or {}
+        try:
+            return apply_lag(value, float(spec["lag"]), floor, _comparable)
+        except (LagError, TypeError) as exc:
+            msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint.incremental.lag"
+            raise StreamError(msg) from None
 
     def _key_is_integer(self) -> bool:
         key_schema = self.schema.get("properties", {}).get(self.replication_key or "", {})
@@ -70,9 +108,16 @@ class IncrementalStream(StreamBase):
         """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
         if not self.replication_key:
             return None
+        spec = self.resource.incremental or {}
+        initial = self.config.get("start_date") or spec.get("initial_value")
         # the SDK gives the bookmark, else start_date (also for non-timestamp keys)
-        start = (self.get_starting_replication_key_value(context) or self.config.get("start_date")
-                 or (self.resource.incremental or {}).get("initial_value"))
+        start = self._in_own_type(self._bookmark(context) or initial)
+        if lag_active(spec):
+            start = self._lagged(start, self._in_own_type(initial))
+        return start
+
+    def _in_own_type(self, start: object) -> object:
+        """A start value as the key's type: integer keys take UNIX seconds, others the value as given."""
         if not self._key_is_integer():
             return start
         if isinstance(start, int) or (isinstance(start, str) and start.strip().isdigit()):
@@ -92,4 +137,9 @@ def _comparable(value: object) -> object:
             return to_datetime(value)
         except ValueError:
             return value
-    return to_datetime(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return to_datetime(value)
+        except (OverflowError, OSError, ValueError):  # a number too large for a UNIX time: a plain number
+            return value
+    return value
