@@ -143,7 +143,7 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         scalar_key=records.get("scalar_key"),
         allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)),
-        parallelized=bool(raw.get("parallelized", False)),
+        parallelized=bool(raw.get("parallelized", True)),
         columns=columns,
         endpoint=Endpoint(
             path=t.cast("str | Template", compiled["path"]),

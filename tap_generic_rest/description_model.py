@@ -60,7 +60,8 @@ class Resource:
     allow_missing: bool
     endpoint: Endpoint
     selected: bool = True
-    parallelized: bool = False
+    #: dlt ``parallelized``: false keeps this resource's requests out of the fetch pool (fetched in turn)
+    parallelized: bool = True
     children: list[str] = field(default_factory=list)
     #: dlt ``columns`` hints by column name
     columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)

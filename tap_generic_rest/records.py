@@ -25,6 +25,9 @@ if t.TYPE_CHECKING:
 class RecordStream(RetryingStream):
     """Parses responses into records; children are fetched for every parent record."""
 
+    #: dlt ``parallelized`` (absent: true): may this stream's partitions be fetched ahead in the pool?
+    parallelized: t.ClassVar[bool] = True
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """No partition prefetched yet."""
         super().__init__(*args, **kwargs)
@@ -98,7 +101,7 @@ class RecordStream(RetryingStream):
         pool = self.runtime.pool
         if pool.enabled and self.parent_stream_type is None:
             self._prefetch_next_stream()
-        if not pool.enabled or not any(c.selected or c.has_selected_descendents for c in self.child_streams):
+        if not pool.enabled or not any(_prefetchable(c) for c in self.child_streams):
             return records
         return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
 
@@ -111,7 +114,7 @@ class RecordStream(RetryingStream):
         started = [
             child.prefetch(child_context)
             for child in self.child_streams
-            if isinstance(child, RecordStream) and (child.selected or child.has_selected_descendents)
+            if isinstance(child, RecordStream) and _prefetchable(child)
         ]
         return [prefetch for prefetch in started if prefetch is not None]
 
@@ -122,7 +125,7 @@ class RecordStream(RetryingStream):
         following = streams[streams.index(self) + 1 :] if self in streams else []
         for stream in following:
             if stream.parent_stream_type is None and isinstance(stream, RecordStream):
-                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental is None:
+                if _prefetchable(stream) and stream.resource.incremental is None:
                     stream.prefetch({})
                 return
 
@@ -169,3 +172,9 @@ class RecordStream(RetryingStream):
             )
             return None
         return child_context
+
+
+def _prefetchable(stream: object) -> bool:
+    """A stream whose partitions the pool may fetch ahead: synced (or feeding one), ``parallelized``."""
+    return (isinstance(stream, RecordStream) and stream.parallelized
+            and (stream.selected or stream.has_selected_descendents))

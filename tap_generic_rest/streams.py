@@ -70,6 +70,7 @@ def build_stream_classes(description: Description) -> list[type[GenericStream]]:
             "child_context_fields": _child_context_fields(description, resource),
             "is_sorted": resource.is_sorted,
             "selected_by_default": resource.selected,  # dlt selected: false (still feeds its children)
+            "parallelized": resource.parallelized,  # dlt parallelized: false -> fetched when its turn comes
         }
         if resource.parent is not None:
             attributes["parent_stream_type"] = classes[resource.parent.resource]
