@@ -7,6 +7,7 @@ authenticator per auth config serves every stream that uses it, so an OAuth toke
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 import typing as t
@@ -63,6 +64,10 @@ class Auth:
         rendered = compiled.render({"config": config}) if isinstance(compiled, Template) else compiled
         return "" if rendered is None else str(rendered)
 
+    def missing(self, config: Config) -> list[str]:
+        """The required settings this scheme reads that ``config`` does not set (or sets empty)."""
+        return [name for name, required in self.settings().items() if required and not config.get(name)]
+
     def secrets(self, config: Config) -> list[str]:
         """The values to mask in logs."""
         return [self.value(config, field) for field in self.credential_fields]
@@ -94,6 +99,11 @@ class Basic(Auth):
 
     type = "http_basic"
     credential_fields: t.ClassVar[dict[str, bool]] = {"username": True, "password": False}
+
+    @override
+    def secrets(self, config: Config) -> list[str]:
+        pair = f"{self.value(config, 'username')}:{self.value(config, 'password')}"
+        return [*super().secrets(config), base64.b64encode(pair.encode()).decode()]
 
     @override
     def build(self, config: Config) -> APIAuthenticatorBase:

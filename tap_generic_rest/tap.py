@@ -12,7 +12,7 @@ from singer_sdk import Tap
 from typing_extensions import override
 
 from tap_generic_rest.columns import apply_hints
-from tap_generic_rest.description import BUILTIN_APIS, Description, builtin_path, load_description
+from tap_generic_rest.description import BUILTIN_APIS, Description, Resource, builtin_path, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redaction
 from tap_generic_rest.inference import SchemaSampler
 from tap_generic_rest.logs import install as install_run_logging
@@ -83,7 +83,8 @@ class TapGenericRest(Tap):
             description = load_description(builtin_path(str(api)), origin=f"(built-in api {api})")
         else:
             description = load_description(Path(str(own)).expanduser())
-        REDACTOR.add(*(self.config.get(name) for name in description.auth.settings()))
+        for auth in (description.auth, *(r.endpoint.auth for r in description.resources if r.endpoint.auth)):
+            REDACTOR.add(*(self.config.get(name) for name in auth.settings()), *auth.secrets(self.config))
         return description
 
     @cached_property
@@ -98,21 +99,38 @@ class TapGenericRest(Tap):
             REDACTOR.add(str(value), *str(value).split(" ")[1:])  # "Basic <base64>" and "<base64>"
         return authenticator
 
-    def check_credentials(self) -> None:
-        """Fail before any request when a credential the description needs is missing."""
-        missing = [name for name, required in self.description.auth.settings().items()
-                   if required and not self.config.get(name)]
-        if missing:
-            names = ", ".join(missing)
-            msg = (f"missing setting(s) {names} required by {self.description.origin}; set "
-                   f"{', '.join('TAP_GENERIC_REST_' + n.upper() for n in missing)} or add them to the config")
-            raise SettingsError(msg)
+    def check_credentials(self, resources: t.Iterable[Resource] = ()) -> None:
+        """Fail before any request when a setting the client auth, or a resource's own endpoint auth, reads is
+        missing: one line naming the settings and who needs them."""
+        origin = self.description.origin
+        needs = [(self.description.auth, origin)] + [
+            (resource.endpoint.auth, f"resource {resource.name!r} ({resource.where}.endpoint.auth in {origin})")
+            for resource in resources if resource.endpoint.auth is not None]
+        for auth, needed_by in needs:
+            missing = auth.missing(self.config)
+            if missing:
+                raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
+                                    f"{_how_to_set(missing)}")
+
+    @override
+    def _set_compatible_replication_methods(self) -> None:
+        # the first step of the (final) sync_all after discovery, before any sync request: every resource
+        # that syncs (or feeds one) has the settings its own endpoint auth reads
+        synced = [t.cast("GenericStream", stream).resource for stream in self.streams.values()
+                  if stream.selected or stream.has_selected_descendents]
+        self.check_credentials(synced)
+        super()._set_compatible_replication_methods()
 
     @override
     def discover_streams(self) -> list[GenericStream]:
         streams = []
         sampler = SchemaSampler()  # children are inferred from their parents' first records
-        for cls in build_stream_classes(self.description):
+        classes = build_stream_classes(self.description)
+        inferred = [cls.resource for cls in classes if cls.resource.schema is None
+                    and not (self.input_catalog and self.input_catalog.get_stream(cls.resource.name))]
+        if inferred:  # sampling makes requests: every setting they need first
+            self.check_credentials([node for resource in inferred for node in _lineage(self.description, resource)])
+        for cls in classes:
             schema = cls.resource.schema or _placeholder_schema(cls.resource.primary_key)
             stream = cls(tap=self, schema=schema, runtime=self.runtime)
             sampler.add(stream)
@@ -121,10 +139,27 @@ class TapGenericRest(Tap):
                 if entry is not None:
                     stream._schema = entry.schema.to_dict()
                 else:
-                    self.check_credentials()
                     stream._schema = apply_hints(sampler.infer_schema(stream), cls.resource.columns)
             streams.append(stream)
         return streams
+
+
+def _how_to_set(names: list[str]) -> str:
+    declared = [name for name in names if name in CONFIG_SCHEMA["properties"]]
+    others = [name for name in names if name not in declared]
+    ways = [f"set {', '.join('TAP_GENERIC_REST_' + n.upper() for n in declared)} or add them to the config"] * bool(
+        declared)
+    ways += [f"add {', '.join(others)} to the config file (not a declared setting: no environment variable; "
+             f"or refer to one of {', '.join(SECRET_SETTINGS)})"] * bool(others)
+    return "; ".join(ways)
+
+
+def _lineage(description: Description, resource: Resource) -> list[Resource]:
+    """A resource and its ancestors (inferring its schema samples them all)."""
+    chain = [resource]
+    while chain[-1].parent is not None:
+        chain.append(description.resource(chain[-1].parent.resource))
+    return chain
 
 
 def _check_start_date(value: object) -> None:
