@@ -51,6 +51,7 @@ def normalize(doc: dict[str, t.Any], origin: str) -> list[dict[str, t.Any]]:
             endpoint["data_selector"] = "$"
         if endpoint.get("auth") is None:
             endpoint.pop("auth", None)
+        _body(endpoint, where, origin)
         for key in LOADER_KEYS:
             if key in merged and key not in warned:
                 warned.add(key)
@@ -86,13 +87,6 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
     if "processing_steps" in resource:
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
-    endpoint = resource.get("endpoint", {})
-    if isinstance(endpoint.get("data"), list):
-        raise DescriptionError(origin, f"{where}.endpoint.data", "a list body is not supported; give a dict "
-                               "(sent as a form) or a string (sent as the raw body)")
-    if endpoint.get("data") is not None and endpoint.get("json") is not None:
-        raise DescriptionError(origin, f"{where}.endpoint.data", "give either endpoint.json or endpoint.data "
-                               "(a form or raw body), not both")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
         raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",
@@ -101,6 +95,20 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
         if isinstance(action, str) or (isinstance(action, dict) and action.get("action") != "ignore"):
             raise DescriptionError(origin, f"{where}.endpoint.response_actions[{position}]",
                                    "only action 'ignore' is data; other response actions are Python callables")
+
+
+def _body(endpoint: dict[str, t.Any], where: str, origin: str) -> None:
+    """One body, as dlt's client and requests choose it: ``data`` when not empty, else ``json``."""
+    data = endpoint.get("data")
+    for position, pair in enumerate(data if isinstance(data, list) else []):
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise DescriptionError(origin, f"{where}.endpoint.data[{position}]", "a form list holds [key, value] "
+                                   "pairs, e.g. [[tag, a], [tag, b]]")
+    if data and endpoint.get("json"):
+        raise DescriptionError(origin, f"{where}.endpoint.data", "Cannot use both 'json' and 'data' parameters "
+                               "simultaneously (dlt refuses it too); use 'json' for JSON payloads or 'data' for "
+                               "form-encoded/raw data")
+    endpoint.pop("json" if data else "data", None)
 
 
 def _merge(defaults: dict[str, t.Any], resource: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -372,14 +372,37 @@ def test_row9_form_and_raw_bodies(data: object, body: str, content_type: str | N
     assert request.headers.get("Content-Type") == content_type
 
 
-@pytest.mark.parametrize(("endpoint", "message"), [
-    ({"data": [["a", "1"]]}, "a list body is not supported"),
-    ({"data": {"a": "1"}, "json": {"b": 2}}, "give either endpoint.json or endpoint.data"),
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(("endpoint", "body", "content_type"), [
+    pytest.param({"data": [["tag", "a"], ["tag", "{{ config.n }}"]]}, "tag=a&tag=7", FORM, id="form-pairs"),
+    pytest.param({"data": {"a": "1"}, "json": {}}, "a=1", FORM, id="data-and-empty-json"),
+    pytest.param({"data": {}, "json": {"b": 2}}, '{"b": 2}', "application/json", id="empty-data-and-json"),
 ])
-def test_row9_bodies_refused(endpoint: dict[str, t.Any], message: str, tap: t.Callable[..., TapGenericRest]) -> None:
-    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": endpoint}]}
-    with pytest.raises(DescriptionError, match=r"resources\[0\].endpoint.data: " + message):
-        _ = tap(config).description
+def test_row9_one_body_as_dlt_chooses_it(endpoint: dict[str, t.Any], body: str, content_type: str,
+                                         requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
+    requests_mock.post(f"{BASE}/search", json=[{"id": 1}])
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "endpoint": {
+        "path": "search", "method": "POST", "paginator": "single_page", **endpoint}}]}
+    list(tap(config, n=7).streams["x"].get_records(None))
+    assert requests_mock.last_request.text == body
+    assert requests_mock.last_request.headers["Content-Type"] == content_type
+
+
+@pytest.mark.parametrize(("config", "where", "message"), [
+    ({"resources": [{"name": "x", "endpoint": {"data": {"a": "1"}, "json": {"b": 2}}}]}, "resources[0].endpoint.data",
+     "Cannot use both 'json' and 'data' parameters simultaneously (dlt refuses it too)"),
+    ({"resource_defaults": {"endpoint": {"json": {"b": 2}}}, "resources": [{"name": "x", "endpoint": {"data": "raw"}}]},
+     "resources[0].endpoint.data", "Cannot use both 'json' and 'data'"),
+    ({"resources": [{"name": "x", "endpoint": {"data": [["a", "1"], ["b"]]}}]}, "resources[0].endpoint.data[1]",
+     "a form list holds [key, value] pairs"),
+])
+def test_row9_bodies_refused(config: dict[str, t.Any], where: str, message: str,
+                             tap: t.Callable[..., TapGenericRest]) -> None:
+    with pytest.raises(DescriptionError) as caught:
+        _ = tap({"client": {"base_url": BASE}, **config}).description
+    assert f"{where}: {message}" in str(caught.value)
 
 
 @pytest.mark.parametrize("columns", [{"id": {"primary_key": True}, "x": {"data_type": "text"}},
