@@ -67,6 +67,9 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
     if error is not None:
         raise DescriptionError(origin, *error)
     doc = t.cast("dict[str, t.Any]", document)
+    if "name" in (doc.get("resource_defaults") or {}):
+        raise DescriptionError(origin, "resource_defaults", "unknown field(s) 'name' (dlt refuses it too); "
+                               "defaults apply to every resource, each names itself")
     client = doc["client"]
     client_auth = build_auth(normalize_auth(client.get("auth"), "client.auth", origin))
     resources = [_build_resource(index, raw, origin, root) for index, raw in enumerate(normalize(doc, origin))]
@@ -95,7 +98,8 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
     primary_key = tuple([key] if isinstance(key, str) else key)
     schema = (apply_hints(load_schema(raw["schema"], root, lambda m: fail("schema", m)), columns)
               if "schema" in raw else None)
-    incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m))
+    incremental, params = incremental_spec(endpoint_raw, lambda sub, m: fail(f"endpoint.{sub}", m),
+                                           f"{origin}: {where}.endpoint")
     replication_key = incremental["cursor_path"] if incremental else None
     records = raw.get("records", {})
     parent = (Parent(relation.parent, dict(relation.fields), tuple(relation.added))

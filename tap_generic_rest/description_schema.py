@@ -12,7 +12,7 @@ import typing as t
 from pathlib import Path
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, relevance
 
 FORMAT_SCHEMA: dict[str, t.Any] = json.loads(
     (Path(__file__).parent / "description.schema.json").read_text(encoding="utf-8")
@@ -22,18 +22,54 @@ _VALIDATOR = jsonschema.Draft7Validator(FORMAT_SCHEMA)
 
 def schema_error(document: object) -> tuple[str, str] | None:
     """The (path, one-line message) of the document's most relevant schema error, or None."""
-    error = best_match(_VALIDATOR.iter_errors(document))
+    error = _most_relevant(_VALIDATOR.iter_errors(document))
     while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
-        # a dict given where a string shorthand or a dict may stand: explain the dict branch
+        # a value where alternatives may stand: explain it by the alternative it is closest to
         wrong_type = {sub.relative_schema_path[0] for sub in error.context
                       if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
-        candidates = [sub for sub in error.context if sub.relative_schema_path[0] not in wrong_type]
-        if not candidates:
+        branches: dict[object, list[ValidationError]] = {}
+        for sub in error.context:
+            if sub.relative_schema_path[0] not in wrong_type:
+                branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        if not branches:
             break
-        error = best_match(candidates)
+        # fewest problems ({token: 1} is bearer, not http_basic); a tie: the branch that got furthest
+        # ({type: bearer, extra: 1} is explained by type bearer's fields)
+        closest: list[ValidationError] = min(branches.values(), key=_distance)
+        error = _most_relevant(closest)
     if error is None:
         return None
-    return _path(error.absolute_path), _explain(error)
+    return _path(error.absolute_path), _mask_secrets(_explain(error), error)
+
+
+def _distance(branch: list[ValidationError]) -> tuple[int, int]:
+    return len(branch), -max(len(sub.relative_schema_path) for sub in branch)
+
+
+def _most_relevant(errors: t.Iterable[ValidationError]) -> ValidationError | None:
+    """jsonschema's most relevant error, without descending into alternatives (done above)."""
+    return max(errors, key=relevance, default=None)
+
+
+#: Auth fields whose values never appear in a message (dlt masks them too: ``s*****t``).
+SECRET_FIELDS = frozenset({"token", "api_key", "password", "client_secret", "access_token"})
+
+
+def _mask_secrets(message: str, error: ValidationError) -> str:
+    parts = list(error.absolute_path)
+    if "auth" not in parts:
+        return message
+    instance = error.instance
+    values = [instance] if parts[-1] in SECRET_FIELDS else []
+    if isinstance(instance, dict):
+        values += [value for key, value in instance.items() if key in SECRET_FIELDS]
+    for value in values:
+        text = str(value)
+        masked = f"{text[0]}*****{text[-1]}" if len(text) > 2 else "*****"
+        message = message.replace(repr(value), repr(masked) if isinstance(value, str) else masked)
+        if isinstance(value, str) and len(value) > 2:
+            message = message.replace(value, masked)
+    return message
 
 
 def _path(parts: t.Iterable[object]) -> str:

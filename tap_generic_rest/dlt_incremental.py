@@ -15,10 +15,18 @@ import typing as t
 
 LOGGER = logging.getLogger("tap-generic-rest")
 Fail = t.Callable[[str, str], t.NoReturn]
+#: incremental keys that change nothing here, and why
+IGNORED = {
+    "primary_key": "dlt de-duplicates boundary records by it; Singer targets upsert by the stream's key",
+    "allow_external_schedulers": "no external scheduler sets the range of a Singer run",
+    "row_order": "desc only lets dlt stop paginating early; every page is read and filtered",
+}
 
 
-def incremental_spec(endpoint: dict[str, t.Any], fail: Fail) -> tuple[dict[str, t.Any] | None, dict[str, t.Any]]:
-    """The endpoint's incremental config (None: full table) and its params with placeholders bound."""
+def incremental_spec(endpoint: dict[str, t.Any], fail: Fail, at: str = "endpoint") -> tuple[
+        dict[str, t.Any] | None, dict[str, t.Any]]:
+    """The endpoint's incremental config (None: full table) and its params with placeholders bound;
+    ``at`` names the endpoint in warnings."""
     params = dict(endpoint.get("params") or {})
     spec: dict[str, t.Any] | None = None
     where = "incremental"
@@ -42,11 +50,17 @@ def incremental_spec(endpoint: dict[str, t.Any], fail: Fail) -> tuple[dict[str, 
         fail(f"{where}.last_value_func", "only 'max' maps onto Singer bookmarks")
     if "convert" in spec:
         fail(f"{where}.convert", "convert is a Python callable; a data description cannot hold it")
+    if spec.get("end_value") is not None and spec.get("initial_value") is None:
+        fail(f"{where}.end_value", "end_value needs an initial_value (dlt refuses it too); add initial_value")
+    for key, value in (("primary_key", spec.get("primary_key")), ("allow_external_schedulers",
+                       spec.get("allow_external_schedulers")), ("row_order", spec.get("row_order") == "desc")):
+        if value:
+            LOGGER.warning("%s.%s.%s is ignored: %s", at, where, key, IGNORED[key])
     if spec.get("lag") is not None and spec["lag"] < 0:
         fail(f"{where}.lag", f"{spec['lag']!r} would start after the bookmark and skip records; give the "
              "window to re-read, in seconds (date-times), days (dates) or cursor units (numbers)")
     if spec.get("lag") and spec.get("end_value") is not None:
-        LOGGER.info("incremental lag is not applied with end_value (as in dlt)")
+        LOGGER.info("%s.%s.lag is not applied with end_value (as in dlt)", at, where)
     if spec.get("start_param"):
         params[spec["start_param"]] = "{incremental.start_value}"
     if spec.get("end_param"):

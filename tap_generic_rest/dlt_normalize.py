@@ -87,6 +87,13 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
     if "processing_steps" in resource:
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
+    endpoint = resource.get("endpoint", {})
+    data = endpoint.get("data")
+    if isinstance(data, list):  # dlt's list of (key, value) tuples: a form with repeated keys
+        for position, pair in enumerate(data):
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise DescriptionError(origin, f"{where}.endpoint.data[{position}]", "a list body is a form of "
+                                       "[key, value] pairs, e.g. [[post_id, 1], [post_id, 2]]")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
         raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",
@@ -100,10 +107,6 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
 def _body(endpoint: dict[str, t.Any], where: str, origin: str) -> None:
     """One body, as dlt's client and requests choose it: ``data`` when not empty, else ``json``."""
     data = endpoint.get("data")
-    for position, pair in enumerate(data if isinstance(data, list) else []):
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise DescriptionError(origin, f"{where}.endpoint.data[{position}]", "a form list holds [key, value] "
-                                   "pairs, e.g. [[tag, a], [tag, b]]")
     if data and endpoint.get("json"):
         raise DescriptionError(origin, f"{where}.endpoint.data", "Cannot use both 'json' and 'data' parameters "
                                "simultaneously (dlt refuses it too); use 'json' for JSON payloads or 'data' for "

@@ -39,11 +39,8 @@ class IncrementalStream(StreamBase):
             self._bookmark_floors[key] = _comparable(bookmark) if bookmark is not None else None
 
     def _bookmark(self, context: Context | None) -> object:
-        """The partition's bookmark (the SDK's starting value, else the state's, before the sync began)."""
-        value = self.get_starting_replication_key_value(context)
-        if value is None:
-            value = self.state_manager.get_context_state(context).get("replication_key_value")
-        return value
+        """The partition's bookmark (the SDK gives it, else start_date, also for non-timestamp keys)."""
+        return self.get_starting_replication_key_value(context)
 
     @override
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
@@ -110,7 +107,6 @@ class IncrementalStream(StreamBase):
             return None
         spec = self.resource.incremental or {}
         initial = self.config.get("start_date") or spec.get("initial_value")
-        # the SDK gives the bookmark, else start_date (also for non-timestamp keys)
         start = self._in_own_type(self._bookmark(context) or initial)
         if lag_active(spec):
             start = self._lagged(start, self._in_own_type(initial))

@@ -25,7 +25,7 @@ if t.TYPE_CHECKING:
 class RecordStream(RetryingStream):
     """Parses responses into records; children are fetched for every parent record."""
 
-    #: dlt ``parallelized`` (absent: true): may this stream's partitions be fetched ahead in the pool?
+    #: dlt ``parallelized`` (absent: true); false: this stream's partitions are never fetched ahead in the pool
     parallelized: t.ClassVar[bool] = True
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -101,7 +101,7 @@ class RecordStream(RetryingStream):
         pool = self.runtime.pool
         if pool.enabled and self.parent_stream_type is None:
             self._prefetch_next_stream()
-        if not pool.enabled or not any(_prefetchable(c) for c in self.child_streams):
+        if not pool.enabled or not any(c.selected or c.has_selected_descendents for c in self.child_streams):
             return records
         return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
 
@@ -114,7 +114,7 @@ class RecordStream(RetryingStream):
         started = [
             child.prefetch(child_context)
             for child in self.child_streams
-            if isinstance(child, RecordStream) and _prefetchable(child)
+            if isinstance(child, RecordStream) and (child.selected or child.has_selected_descendents)
         ]
         return [prefetch for prefetch in started if prefetch is not None]
 
@@ -125,12 +125,14 @@ class RecordStream(RetryingStream):
         following = streams[streams.index(self) + 1 :] if self in streams else []
         for stream in following:
             if stream.parent_stream_type is None and isinstance(stream, RecordStream):
-                if _prefetchable(stream) and stream.resource.incremental is None:
+                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental is None:
                     stream.prefetch({})
                 return
 
     def prefetch(self, context: dict[str, t.Any]) -> Prefetch | None:
         """Fetch this partition's records in a worker, for a ``get_records(context)`` to come."""
+        if not self.parallelized:  # dlt parallelized: false -> fetched in turn, by the writer
+            return None
         key = context_key(context)
         if key in self._prefetched:
             return None  # the same parent twice: the second is fetched when its turn comes
@@ -172,9 +174,3 @@ class RecordStream(RetryingStream):
             )
             return None
         return child_context
-
-
-def _prefetchable(stream: object) -> bool:
-    """A stream whose partitions the pool may fetch ahead: synced (or feeding one), ``parallelized``."""
-    return (isinstance(stream, RecordStream) and stream.parallelized
-            and (stream.selected or stream.has_selected_descendents))

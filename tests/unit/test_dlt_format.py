@@ -396,7 +396,7 @@ def test_row9_one_body_as_dlt_chooses_it(endpoint: dict[str, t.Any], body: str, 
     ({"resource_defaults": {"endpoint": {"json": {"b": 2}}}, "resources": [{"name": "x", "endpoint": {"data": "raw"}}]},
      "resources[0].endpoint.data", "Cannot use both 'json' and 'data'"),
     ({"resources": [{"name": "x", "endpoint": {"data": [["a", "1"], ["b"]]}}]}, "resources[0].endpoint.data[1]",
-     "a form list holds [key, value] pairs"),
+     "a list body is a form of [key, value] pairs"),
 ])
 def test_row9_bodies_refused(config: dict[str, t.Any], where: str, message: str,
                              tap: t.Callable[..., TapGenericRest]) -> None:
