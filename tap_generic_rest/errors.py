@@ -49,6 +49,10 @@ class SettingsError(UserError):
     """A tap setting is missing or invalid."""
 
 
+class AuthError(UserError):
+    """Credentials are missing or refused."""
+
+
 class StreamError(FatalAPIError, UserError):
     """A stream failed (HTTP error, malformed response, pagination loop, ...)."""
 

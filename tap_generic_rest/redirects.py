@@ -1,0 +1,34 @@
+"""The run's HTTP session policy: redirects are followed only on the same scheme, host and port."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import requests
+from typing_extensions import override
+
+from tap_generic_rest.errors import REDACTOR, AuthError
+
+
+class RedirectRefusedError(AuthError):
+    """The API redirected a request to another scheme, host or port."""
+
+
+class SameHostSession(requests.Session):
+    """A session that follows redirects only on the same scheme, host and port.
+
+    requests drops ``Authorization`` on a cross-host redirect but keeps other credential headers
+    (an API key header) and query parameters; refusing such redirects keeps every credential home.
+    """
+
+    @override
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        old, new = urlsplit(str(response.request.url)), urlsplit(str(prepared_request.url))
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            msg = (
+                f"the API redirected {REDACTOR.url(str(response.request.url))} to "
+                f"{REDACTOR.url(str(prepared_request.url))}, another scheme or host; refusing to send "
+                "credentials there (set base_url to the final address)"
+            )
+            raise RedirectRefusedError(msg)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
