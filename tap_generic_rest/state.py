@@ -20,13 +20,16 @@ class IndexedStateManager(StreamStateManager):
 
     The SDK scans the list of partitions on every lookup (several per record), which makes a
     child stream quadratic in its number of parents: 2,400 parents cost 22 s of scanning. Partition
-    states are only ever appended to that list, so an index of them stays valid.
+    states are only ever appended to that list, so an index of them stays valid while the list is the
+    same one (the SDK loads the input STATE after discovery, which may have sampled: a new list).
     """
 
     def __init__(self, **kwargs: t.Any) -> None:
         """Start without an index (it is built from the state on first use)."""
         super().__init__(**kwargs)
         self._index: dict[tuple[tuple[str, t.Any], ...], dict[str, t.Any]] | None = None
+        #: the list the index was built from (loading STATE after discovery replaces it)
+        self._indexed: list[dict[str, t.Any]] | None = None
 
     @override
     def get_context_state(self, context: Context | None) -> dict[str, t.Any]:
@@ -35,8 +38,9 @@ class IndexedStateManager(StreamStateManager):
             return super().get_context_state(context)
         partitions: list[dict[str, t.Any]] = self.stream_state.setdefault("partitions", [])
         try:
-            if self._index is None:
+            if self._index is None or partitions is not self._indexed:
                 self._index = {context_key(p.get("context")): p for p in partitions}
+                self._indexed = partitions
             key = context_key(partition)
             state = self._index.get(key)
         except TypeError:  # unhashable context values: no index

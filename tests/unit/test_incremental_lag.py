@@ -159,3 +159,42 @@ def test_a_negative_lag_is_refused_with_its_path(tmp_path: Path) -> None:
     (tmp_path / "api.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(DescriptionError, match=r"resources\[0\]\.endpoint\.incremental\.lag: -5 would start after"):
         _ = TapGenericRest(config={"api_description": str(tmp_path / "api.json")}, parse_env_config=False).streams
+
+
+@pytest.mark.parametrize(("lag", "starts"), [
+    (3600, ["2024-01-09t23:00:00z", "2024-01-09t22:30:00z"]),
+    (0, ["2024-01-10t00:00:00z", "2024-01-09t23:30:00z"]),  # no lag: each resumes at its own bookmark
+])
+def test_a_child_steps_back_from_its_own_parents_bookmark(lag: int, starts: list[str], requests_mock: rm.Mocker,
+                                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    requests_mock.get(f"{BASE}/apps", json={"data": [{"id": 1}, {"id": 2}]})
+    for app in (1, 2):
+        requests_mock.get(f"{BASE}/apps/{app}/events", json=rows("2024-01-09T23:30:00Z"))
+    config = {"client": {"base_url": BASE}, "resources": [
+        {"name": "apps", "primary_key": "id", "endpoint": {"path": "apps", "data_selector": "data"}},
+        {"name": "events", "primary_key": "id", "endpoint": {
+            "path": "apps/{resources.apps.id}/events", "data_selector": "data", "paginator": "single_page",
+            "incremental": {"cursor_path": "ts", "initial_value": "2024-01-01T00:00:00Z", "start_param": "since",
+                            "lag": lag}}}]}
+    (tmp_path / "api.json").write_text(json.dumps(config), encoding="utf-8")
+
+    def sync(state: dict[str, t.Any] | None) -> list[dict[str, t.Any]]:
+        tap = TapGenericRest(config={"api_description": str(tmp_path / "api.json"), "max_concurrency": 1},
+                             state=state, parse_env_config=False)
+        capsys.readouterr()
+        tap.sync_all()
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return [line["value"] for line in lines if line["type"] == "STATE"]
+
+    state = sync(None)[-1]  # discovery samples the streams first (the input STATE is loaded after it)
+    partitions = {p["context"]["_apps_id"]: p for p in state["bookmarks"]["events"]["partitions"]}
+    assert [p["replication_key_value"] for p in partitions.values()] == ["2024-01-09T23:30:00Z"] * 2
+    partitions[1]["replication_key_value"] = "2024-01-10T00:00:00Z"  # app 1 is further on than app 2
+    requests_mock.reset_mock()
+    final = sync(state)[-1]["bookmarks"]["events"]["partitions"]
+    since = [(request.path, request.qs["since"][0]) for request in requests_mock.request_history
+             if request.path.endswith("/events")][-2:]  # the sync's, after discovery's samples
+    assert since == [("/apps/1/events", starts[0]), ("/apps/2/events", starts[1])]
+    assert {p["context"]["_apps_id"]: p["replication_key_value"] for p in final} == {
+        1: "2024-01-10T00:00:00Z", 2: "2024-01-09T23:30:00Z"}  # one partition each, neither moved back
+    assert len(final) == 2
