@@ -87,9 +87,12 @@ def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> 
         raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
                                "(filter/map/yield_map); a data description cannot hold them")
     endpoint = resource.get("endpoint", {})
-    if isinstance(endpoint.get("data"), list):
-        raise DescriptionError(origin, f"{where}.endpoint.data", "a list body is not supported; give a dict "
-                               "(sent as a form) or a string (sent as the raw body)")
+    data = endpoint.get("data")
+    if isinstance(data, list):  # dlt's list of (key, value) tuples: a form with repeated keys
+        for position, pair in enumerate(data):
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise DescriptionError(origin, f"{where}.endpoint.data[{position}]", "a list body is a form of "
+                                       "[key, value] pairs, e.g. [[post_id, 1], [post_id, 2]]")
     if endpoint.get("data") is not None and endpoint.get("json") is not None:
         raise DescriptionError(origin, f"{where}.endpoint.data", "give either endpoint.json or endpoint.data "
                                "(a form or raw body), not both")

@@ -163,8 +163,9 @@ class _LiteralReader:
                     return self.value(self.bindings[node.id][-1], key)
                 finally:
                     self._resolving.discard(node.id)
-            raise self.refuse(node, f"the name {node.id!r} is not bound to a literal in this file")
-        raise self.refuse(node, f"{_describe(node)} is not a literal{_python_only(key)}")
+            raise self.refuse(node, f"the name {node.id!r} is Python, not data (not bound to a literal in this "
+                              f"file){_python_only(node, key)}")
+        raise self.refuse(node, f"{_describe(node)} is Python, not data{_python_only(node, key)}")
 
     def _dict(self, node: ast.Dict) -> dict[str, t.Any]:
         result: dict[str, t.Any] = {}
@@ -222,9 +223,41 @@ def _setting_name(key: str) -> str:
     return _SETTING.sub("_", key.rsplit(".", 1)[-1])
 
 
-def _python_only(key: str | None) -> str:
-    if key in ("processing_steps", "map", "filter", "yield_map", "convert", "action", "session"):
-        return f" ({key!r} holds Python callables, which cannot be data)"
+#: dlt's paginator and auth classes -> the data that writes the same thing
+DATA_FORMS = {
+    "SinglePagePaginator": "paginator: single_page", "JSONLinkPaginator": "paginator: {type: json_link, ...}",
+    "JSONResponsePaginator": "paginator: {type: json_link, ...}",
+    "HeaderLinkPaginator": "paginator: {type: header_link, ...}",
+    "HeaderCursorPaginator": "paginator: {type: header_cursor, ...}",
+    "JSONResponseCursorPaginator": "paginator: {type: cursor, ...}",
+    "OffsetPaginator": "paginator: {type: offset, limit: ...}",
+    "PageNumberPaginator": "paginator: {type: page_number, ...}",
+    "BearerTokenAuth": "auth: {type: bearer, token: ...}", "APIKeyAuth": "auth: {type: api_key, ...}",
+    "HttpBasicAuth": "auth: {type: http_basic, username: ..., password: ...}",
+    "OAuth2ClientCredentials": "auth: {type: oauth2_client_credentials, ...}",
+    "incremental": "endpoint.incremental: {cursor_path: ..., initial_value: ...}",
+}
+#: the key that holds a Python object -> what it is
+_HOLDERS = {
+    "processing_steps": "processing steps are Python callables", "map": "processing steps are Python callables",
+    "filter": "processing steps are Python callables", "yield_map": "processing steps are Python callables",
+    "convert": "convert is a Python callable", "action": "a response hook is a Python callable",
+    "response_actions": "a response hook is a Python callable", "session": "a requests session is a Python object",
+    "paginator": "a custom paginator is a Python class", "auth": "a custom auth is a Python class",
+    "resources": "a dlt resource is Python code", "table_name": "a table_name function is a Python callable",
+}
+
+
+def _python_only(node: ast.expr, key: str | None) -> str:
+    """Why the expression cannot be data, and the data form when there is one."""
+    called: ast.expr = node
+    while isinstance(called, (ast.Call, ast.Subscript)):  # Paginator(...), dlt.sources.incremental[str](...)
+        called = called.func if isinstance(called, ast.Call) else called.value
+    name = _name_of(called) if called is not node else None
+    if name in DATA_FORMS:
+        return f" (a dlt {name} object); write it as data: {DATA_FORMS[name]}"
+    if key in _HOLDERS:
+        return f" ({_HOLDERS[key]}; a description cannot hold it)"
     return ""
 
 

@@ -234,10 +234,14 @@ def partial_configs(git: str) -> t.Iterator[dict[str, t.Any]]:
                                   "resources": ["posts"]}}
     for name in ("json_link", "json_response", "header_link", "header_cursor", "auto", "single_page", "cursor",
                  "offset", "page_number"):
-        yield {"where": "configurations/test_paginator_config.py:38", "function": "test_paginator_shorthands",
-               "note": f"paginator shorthand {name!r} (get_args(PaginatorType)) as client.paginator",
-               "config": {"client": {"base_url": "https://api.example.com", "paginator": name},
-                          "resources": ["posts"]}, "id": f"paginator_shorthand_{name}"}
+        item = {"where": "configurations/test_paginator_config.py:38", "function": "test_paginator_shorthands",
+                "note": f"paginator shorthand {name!r} (get_args(PaginatorType)) as client.paginator",
+                "config": {"client": {"base_url": "https://api.example.com", "paginator": name},
+                           "resources": ["posts"]}, "id": f"paginator_shorthand_{name}"}
+        if name == "offset":  # dlt's test expects the offset shorthand to fail: it has no limit
+            item.update(raises=True, dlt_message="ValueError naming offset: the offset paginator cannot be "
+                        "instantiated from its shorthand (no limit)")
+        yield item
     for name in ("bearer", "api_key", "http_basic", "oauth2_client_credentials"):
         yield {"where": "configurations/test_auth_config.py:43", "function": "test_auth_shorthands",
                "note": f"auth shorthand {name!r} (get_args(AuthType)); dlt's test takes every field from secrets",

@@ -1,0 +1,182 @@
+"""The acceptance corpus (tests/dlt/corpus): every dlt test config and docs config, taken as a user gives it.
+
+Per group: a valid or docs config loads and builds its stream classes (no request) unless it is a
+known refusal below, which must be refused with its one-line reason; an invalid config is rejected
+with one line naming the path dlt names; a Python-only config is refused on import with one line
+that says it is Python. A sample runs end to end on the loopback server, the tap's records compared
+with dlt's. ``python -m tests.dlt.corpus`` prints the acceptance figure.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import pytest
+
+from tests.dlt.corpus import GROUPS, Outcome, entries, figure, measure, one_line, outcome
+from tests.dlt.test_dlt_configs import canonical, run_dlt, run_tap
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.dlt.server import TestServer
+
+_SECRETS = "dlt fills every field it leaves out from its secrets"
+#: valid configs the tap refuses on purpose: id -> a fragment of the refusal (the reason)
+REFUSED: dict[str, str] = {
+    # dlt reads the credentials of a shorthand / a partial auth from its secrets store; a description
+    # says where each comes from (a literal or {{ config.<setting> }}), and the refusal shows how
+    **{f"auth_shorthand_{name}": "write the fields" for name in
+       ("bearer", "api_key", "http_basic", "oauth2_client_credentials")},
+    "source_configs_444": "missing required field 'password'",  # http_basic, password from secrets
+    "source_configs_445": "missing client_id, client_secret",  # oauth2, client id/secret from secrets
+    # api_key in a cookie: dlt accepts the config, then raises NotImplementedError on the request
+    "source_configs_443": "cookie api keys are not implemented",
+}
+#: invalid configs: id -> the path (or the fragment) the tap's line names, as dlt's message does
+INVALID: dict[str, str] = {
+    "auth_config_326": "client.auth",
+    "offline_1706": "resources[0].endpoint.data: give either endpoint.json or endpoint.data",
+    "offline_670": "resources[1].endpoint.params: resolve param 'post_id' is not bound in path 'posts'",
+    "offline_703": "resources[1].endpoint.params: placeholder {unknown.posts.id}",
+    "offline_720": "resources[1].endpoint.json: placeholder {unknown.posts.id}",
+    "resolve_config_374": "Multiple parent resources",
+    "resolve_config_405": "Multiple parent resources",
+    "resolve_config_525": "cycle chicken -> egg -> chicken",
+    "resolve_config_557": "cycle chicken -> egg -> chicken",
+    "source_configs_119": "resources[0].endpoint.path: {org}",
+    "source_configs_28": "missing required field 'resources'",
+    "source_configs_33": "missing required field 'client'",
+    "source_configs_39": "client.auth: auth 'api_key'",
+    "source_configs_63": "client.auth: missing api_key",
+    "source_configs_74": "client: unknown field(s) 'invalid_key'",
+    "source_configs_85": "client.paginator: 'invalid_paginator' is not allowed",
+    "source_configs_96": "non existing parent resource 'issuess'",
+    "paginator_shorthand_offset": "client.paginator: 'offset' needs a limit",
+}
+#: the words a Python-only refusal must hold
+PYTHON_ONLY = ("is Python", "not data")
+
+
+def test_the_corpus_files_are_well_formed() -> None:
+    ids = [entry["id"] for group in GROUPS for entry in entries(group)]
+    assert len(ids) == len(set(ids))
+    for group in GROUPS:
+        for entry in entries(group):
+            assert entry["source"]
+            assert ("python" if group == "python_only" else "config") in entry
+    assert {entry["id"] for entry in entries("invalid")} == set(INVALID)
+    assert set(REFUSED) <= {entry["id"] for entry in entries("valid")}
+
+
+def test_no_real_host_or_vendor_name() -> None:
+    """Every base URL is an example.com host (the project names no vendor and no real host)."""
+    for group in ("valid", "docs", "invalid"):
+        for entry in entries(group):
+            base_url = (entry["config"].get("client") or {}).get("base_url", "")
+            host = base_url.split("://", 1)[-1].split("/", 1)[0]
+            assert host == "" or host == "example.com" or host.endswith(".example.com"), entry["id"]
+
+
+def _by_id(group: str) -> list[t.Any]:
+    return [pytest.param(entry, id=entry["id"]) for entry in entries(group)]
+
+
+@pytest.mark.parametrize("entry", [*_by_id("valid"), *_by_id("docs")])
+def test_valid_configs_load(entry: dict[str, t.Any]) -> None:
+    result = outcome("valid", entry)
+    if entry["id"] in REFUSED:
+        assert not result.accepted
+        assert one_line(result.message)
+        assert REFUSED[entry["id"]] in result.message
+    else:
+        assert result.accepted, result.message
+        assert len(result.streams) == len(entry["config"]["resources"])
+
+
+@pytest.mark.parametrize("entry", _by_id("invalid"))
+def test_invalid_configs_are_rejected_with_the_path(entry: dict[str, t.Any]) -> None:
+    result = outcome("invalid", entry)
+    assert not result.accepted
+    assert one_line(result.message)
+    assert INVALID[entry["id"]] in result.message
+    assert "sensitive-secret" not in result.message
+
+
+@pytest.mark.parametrize("entry", _by_id("python_only"))
+def test_python_only_configs_are_refused_on_import(entry: dict[str, t.Any]) -> None:
+    result = outcome("python_only", entry)
+    assert not result.accepted
+    assert one_line(result.message)
+    assert all(words in result.message for words in PYTHON_ONLY), result.message
+    assert "pipeline.py:" in result.message  # names the line
+
+
+def test_acceptance_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    results = measure()
+    line = figure(results)
+    with capsys.disabled():
+        print(f"\n{line}")
+    expected_valid = sum(1 for entry in entries("valid") if entry["id"] not in REFUSED)
+    assert line == (f"accepted {expected_valid} of {len(entries('valid'))} valid dlt test configs, "
+                    f"{len(entries('docs'))} of {len(entries('docs'))} docs configs; python-only refused "
+                    f"clearly {len(entries('python_only'))} of {len(entries('python_only'))}; invalid "
+                    f"rejected {len(INVALID)} of {len(INVALID)}")
+    assert all(isinstance(result, Outcome) for group in results.values() for result in group)
+
+
+#: corpus configs run end to end: dlt's own API shapes (/posts, /posts/{id}/comments, /posts/{id})
+E2E_SAMPLE = ("source_configs_160", "source_configs_180", "source_configs_193", "offline_43", "offline_338_0",
+              "offline_338_4", "offline_338_6", "offline_499_0", "offline_1937", "offline_1976",
+              "configuration_576", "offline_1259")
+
+
+def rebased(config: dict[str, t.Any], server: TestServer) -> dict[str, t.Any]:
+    """The config with its example.com base URL replaced by the loopback server's."""
+    text = json.dumps(config).replace("https://api.example.com", server.url)
+    return t.cast("dict[str, t.Any]", json.loads(text))
+
+
+@pytest.mark.parametrize("case", E2E_SAMPLE)
+def test_corpus_sample_records_equal_dlts(case: str, server: TestServer, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    entry = next(entry for entry in entries("valid") if entry["id"] == case)
+    config = rebased(entry["config"], server)
+    records, _ = run_tap(config, tmp_path, capsys)
+    expected = run_dlt(config)
+    assert records, "the sample must yield records"
+    assert canonical(records) == canonical(expected)
+
+
+def test_a_list_body_is_a_form_with_repeated_keys(server: TestServer, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """dlt's ``data`` as (key, value) pairs (offline_1684_2, offline_1842) is sent as one form, as dlt does."""
+    config = {"client": {"base_url": server.url}, "resources": [
+        {"name": "posts", "selected": False, "endpoint": "plain/posts"},
+        {"name": "search", "endpoint": {"path": "search", "method": "POST", "paginator": "single_page", "data": [
+            ["post", "{resources.posts.id}"], ["kind", "form"], ["post", "{resources.posts.id}_again"],
+            ["braces", "{{kept}}"]]}}]}
+    records, _ = run_tap(config, tmp_path, capsys)
+    assert records["search"][0]["form"] == {"post": ["1", "1_again"], "kind": ["form"], "braces": ["{kept}"]}
+    assert canonical(records) == canonical(run_dlt(config))
+
+
+def test_incremental_config_values_as_placeholders(server: TestServer, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``{incremental.lag}`` and ``{incremental.cursor_path}`` are the config's own values (offline_1139)."""
+    config = {"client": {"base_url": server.url}, "resources": [{"name": "echo", "endpoint": {
+        "path": "echo/incremental", "params": {"lag": "{incremental.lag}", "by": "{incremental.cursor_path}",
+                                               "since": "{incremental.start_value}"},
+        "incremental": {"cursor_path": "id", "initial_value": 0, "lag": 3600}}}]}
+    records, _ = run_tap(config, tmp_path, capsys)
+    assert records["echo"][0]["query"] == {"lag": "3600", "by": "id", "since": "0"}
+    assert canonical(records) == canonical(run_dlt(config))
+
+
+@pytest.fixture(scope="module")
+def server() -> t.Iterator[TestServer]:
+    from tests.dlt.server import TestServer
+
+    with TestServer() as running:
+        yield running
