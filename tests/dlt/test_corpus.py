@@ -54,6 +54,7 @@ INVALID: dict[str, str] = {
     "source_configs_85": "client.paginator: 'invalid_paginator' is not allowed",
     "source_configs_96": "non existing parent resource 'issuess'",
     "paginator_shorthand_offset": "client.paginator: 'offset' needs a limit",
+    "docs_basic_1428": "resources[0]: unknown field(s) 'params'",
 }
 #: the words a Python-only refusal must hold
 PYTHON_ONLY = ("is Python", "not data")
@@ -128,8 +129,7 @@ def test_acceptance_figure(capsys: pytest.CaptureFixture[str]) -> None:
 
 #: corpus configs run end to end: dlt's own API shapes (/posts, /posts/{id}/comments, /posts/{id})
 E2E_SAMPLE = ("source_configs_160", "source_configs_180", "source_configs_193", "offline_43", "offline_338_0",
-              "offline_338_4", "offline_338_6", "offline_499_0", "offline_1937", "offline_1976",
-              "configuration_576", "offline_1259")
+              "offline_338_4", "offline_338_6", "offline_1937", "offline_1976", "offline_1259")
 
 
 def rebased(config: dict[str, t.Any], server: TestServer) -> dict[str, t.Any]:

@@ -31,6 +31,13 @@ NEUTRAL = {
     "https://github.com/api/v2": "https://code.example.com/api/v2",
     "github.com": "code.example.com",
     "pokeapi.apps.dlthub.com": "creatures.example.com",
+    "pokeapi.co": "creatures.example.com",
+    "api.chess.com": "games.example.com",
+    "chess_com_": "",
+    "Chess.com": "the games",
+    "github_token": "access_token",
+    "GitHub": "the code host",
+    "github": "code-host",
     "httpbingo.org": "echo.example.com",
     "httpbin.org": "echo.example.com",
     "dlthub-education": "example-education",
@@ -249,6 +256,49 @@ def partial_configs(git: str) -> t.Iterator[dict[str, t.Any]]:
                "id": f"auth_shorthand_{name}"}
 
 
+DOCS = ("docs/website/docs/dlt-ecosystem/verified-sources/rest_api/basic.md",
+        "docs/website/docs/dlt-ecosystem/verified-sources/rest_api/advanced.md",
+        "docs/website/docs/tutorial/rest-api.md", "docs/website/docs/intro.md",
+        "docs/examples/partial_loading/partial_loading.py")
+#: the docs' own examples of a config dlt rejects -> what the docs say dlt answers
+DOCS_INVALID = {"docs_basic_1428": "DictValidationException: resources[0] has the unexpected field params (the "
+                "docs' example of a validation error: params belong inside endpoint)"}
+_BLOCK = re.compile(r"```py(?:thon)?[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def docs_configs(git: str) -> t.Iterator[dict[str, t.Any]]:
+    """Every config dict in dlt's docs' Python blocks, read as ``tap-generic-rest import`` reads it."""
+    from tap_generic_rest.importer import PipelineImportError, _LiteralReader
+
+    for path in DOCS:
+        text = git_show(git, path)
+        blocks = [(text, 1)] if path.endswith(".py") else [
+            (match.group(1), text[:match.start()].count("\n") + 2) for match in _BLOCK.finditer(text)]
+        for block, first_line in blocks:
+            try:
+                tree = ast.parse(block)
+            except SyntaxError:
+                continue
+            reader = _LiteralReader(tree, Path(path))
+            for node in ast.walk(tree):
+                keys = {key.value for key in getattr(node, "keys", []) if isinstance(key, ast.Constant)}
+                if not isinstance(node, ast.Dict) or not {"client", "resources"} <= keys:
+                    continue
+                where = f"{path}:{first_line + node.lineno - 1}"
+                entry = {"id": "docs_" + Path(path).stem.replace("-", "_") + f"_{first_line + node.lineno - 1}",
+                         "source": f"dlt {where}"}
+                try:
+                    config = neutral(reader.value(node))
+                    if config["client"] == {}:  # elided (`# ...`) in the docs: a neutral client stands in
+                        config["client"] = {"base_url": "https://api.example.com"}
+                        entry["note"] = "client elided in the docs; a neutral base_url stands in"
+                    yield {**entry, "config": config}
+                except PipelineImportError as exc:
+                    segment = ast.get_source_segment(block, node) or ast.unparse(node)
+                    yield {**entry, "python_object": neutral_text(str(exc).split(": ", 1)[-1]),
+                           "python": neutral_text(segment)}
+
+
 def entry_id(item: dict[str, t.Any]) -> str:
     if "id" in item:
         return t.cast("str", item["id"])
@@ -273,6 +323,12 @@ def build(git: str) -> dict[str, list[dict[str, t.Any]]]:
             groups["invalid"].append({**entry, "dlt_message": message, "config": item["config"]})
         else:
             groups["valid"].append({**entry, "config": item["config"]})
+    groups["docs"] = []
+    for entry in docs_configs(git):
+        if entry["id"] in DOCS_INVALID:
+            groups["invalid"].append({**entry, "dlt_message": DOCS_INVALID[entry["id"]]})
+        else:
+            groups["python_only" if "python" in entry else "docs"].append(entry)
     for entries in groups.values():
         entries.sort(key=lambda entry: entry["id"])
     return groups
