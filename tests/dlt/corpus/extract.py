@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import contextlib
 import itertools
 import json
 import re
@@ -50,7 +51,7 @@ PLACEHOLDERS = {"__client_paginator__": "json_link", "__defaults_paginator__": "
                 "__endpoint_paginator__": "json_link"}
 
 
-class NotData(Exception):
+class NotDataError(Exception):
     """The expression is not pure data."""
 
     def __init__(self, node: ast.AST, why: str) -> None:
@@ -66,11 +67,11 @@ def evaluate(node: ast.expr, env: dict[str, t.Any]) -> t.Any:
         return -node.operand.value
     if isinstance(node, ast.Dict):
         out: dict[str, t.Any] = {}
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=False):
             if key is None:
                 spread = evaluate(value, env)
                 if not isinstance(spread, dict):
-                    raise NotData(value, "a ** spread of a non-dict")
+                    raise NotDataError(value, "a ** spread of a non-dict")
                 out.update(spread)
             else:
                 out[evaluate(key, env)] = evaluate(value, env)
@@ -81,7 +82,7 @@ def evaluate(node: ast.expr, env: dict[str, t.Any]) -> t.Any:
         return env[node.id]
     if isinstance(node, ast.Name) and node.id in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.id]
-    raise NotData(node, ast.unparse(node)[:60])
+    raise NotDataError(node, ast.unparse(node)[:60])
 
 
 def neutral(value: t.Any) -> t.Any:
@@ -108,15 +109,16 @@ def parametrizations(function: ast.FunctionDef) -> list[dict[str, t.Any]]:
             continue
         names = [name.strip() for name in names_node.value.split(",")]
         axis = []
-        for item in values_node.elts:
-            if isinstance(item, ast.Call) and ast.unparse(item.func).endswith("param"):
-                item = item.args[0] if len(item.args) == 1 else ast.Tuple(elts=item.args)
+        for element in values_node.elts:
+            item = element
+            if isinstance(element, ast.Call) and ast.unparse(element.func).endswith("param"):
+                item = element.args[0] if len(element.args) == 1 else ast.Tuple(elts=element.args)
             try:
                 value = evaluate(item, {})
-            except NotData:
+            except NotDataError:
                 continue
             values = [value] if len(names) == 1 else list(value)
-            axis.append(dict(zip(names, values)))
+            axis.append(dict(zip(names, values, strict=False)))
         axes.append(axis)
     return [dict(collections.ChainMap(*combo)) for combo in itertools.product(*axes)] or [{}]
 
@@ -135,10 +137,8 @@ def local_bindings(function: ast.FunctionDef) -> dict[str, t.Any]:
     env: dict[str, t.Any] = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
+            with contextlib.suppress(NotDataError):
                 env[node.targets[0].id] = evaluate(node.value, env)
-            except NotData:
-                pass
     return env
 
 
@@ -186,9 +186,9 @@ def scan(git: str) -> t.Iterator[dict[str, t.Any]]:
             for env in envs:
                 try:
                     results.append(evaluate(node, env))
-                except NotData as exc:
+                except NotDataError as exc:
                     results.append(exc)
-            datas = [r for r in results if not isinstance(r, NotData)]
+            datas = [r for r in results if not isinstance(r, NotDataError)]
             unique = []
             for data in datas:
                 if data not in unique:
@@ -198,7 +198,7 @@ def scan(git: str) -> t.Iterator[dict[str, t.Any]]:
                     yield {**base, "variant": n if len(unique) > 1 else None, "config": neutral(data)}
             else:
                 segment = ast.get_source_segment(source, node) or ast.unparse(node)
-                why = t.cast("NotData", results[0]).why
+                why = t.cast("NotDataError", results[0]).why
                 yield {**base, "variant": None, "python": neutral_text(segment), "why": neutral_text(why)}
 
 
