@@ -22,15 +22,10 @@ if t.TYPE_CHECKING:
 
     from tests.dlt.server import TestServer
 
-_SECRETS = "dlt fills every field it leaves out from its secrets"
 #: valid configs the tap refuses on purpose: id -> a fragment of the refusal (the reason)
 REFUSED: dict[str, str] = {
-    # dlt reads the credentials of a shorthand / a partial auth from its secrets store; a description
-    # says where each comes from (a literal or {{ config.<setting> }}), and the refusal shows how
-    **{f"auth_shorthand_{name}": "write the fields" for name in
-       ("bearer", "api_key", "http_basic", "oauth2_client_credentials")},
-    "source_configs_444": "missing required field 'password'",  # http_basic, password from secrets
-    "source_configs_445": "missing client_id, client_secret",  # oauth2, client id/secret from secrets
+    # dlt reads a bare `auth: http_basic`'s username from its secrets; no tap setting holds a username
+    "auth_shorthand_http_basic": "http_basic needs username and no tap setting holds it",
     # api_key in a cookie: dlt accepts the config, then raises NotImplementedError on the request
     "source_configs_443": "cookie api keys are not implemented",
 }
@@ -48,8 +43,9 @@ INVALID: dict[str, str] = {
     "source_configs_119": "resources[0].endpoint.path: {org}",
     "source_configs_28": "missing required field 'resources'",
     "source_configs_33": "missing required field 'client'",
-    "source_configs_39": "client.auth: auth 'api_key'",
-    "source_configs_63": "client.auth: missing api_key",
+    # dlt: the api_key secret is missing; the tap: the api_key setting it then reads is missing
+    "source_configs_39": "missing setting(s) api_key",
+    "source_configs_63": "missing setting(s) api_key",
     "source_configs_74": "client: unknown field(s) 'invalid_key'",
     "source_configs_85": "client.paginator: 'invalid_paginator' is not allowed",
     "source_configs_96": "non existing parent resource 'issuess'",
@@ -180,3 +176,18 @@ def server() -> t.Iterator[TestServer]:
 
     with TestServer() as running:
         yield running
+
+
+@pytest.mark.parametrize(("auth", "settings", "sent"), [
+    pytest.param("bearer", {"access_token": "t-1"}, {"Authorization": "Bearer t-1"}, id="bearer-shorthand"),
+    pytest.param("api_key", {"api_key": "k-1"}, {"Authorization": "k-1"}, id="api-key-shorthand"),
+    pytest.param({"type": "http_basic", "username": "me"}, {"password": "p"},
+                 {"Authorization": "Basic bWU6cA=="}, id="basic-password-left-out"),
+])
+def test_credentials_dlt_reads_from_secrets_read_the_tap_setting(
+        auth: object, settings: dict[str, str], sent: dict[str, str], server: TestServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """auth_shorthand_*, source_configs_444/445: what dlt takes from its secrets comes from the settings."""
+    config = {"client": {"base_url": server.url, "auth": auth}, "resources": [{"name": "echo", "endpoint": "echo"}]}
+    records, _ = run_tap(config, tmp_path, capsys, **settings)
+    assert records["echo"][0]["headers"] == sent
