@@ -3,13 +3,14 @@
 Per group: a valid or docs config loads and builds its stream classes (no request) unless it is a
 known refusal below, which must be refused with its one-line reason; an invalid config is rejected
 with one line naming the path dlt names; a Python-only config is refused on import with one line
-that says it is Python. A sample runs end to end on the loopback server, the tap's records compared
-with dlt's. ``python -m tests.dlt.corpus`` prints the acceptance figure.
+that says it is Python. Every config the loopback server can answer runs end to end, the tap's
+records compared with dlt's. ``python -m tests.dlt.corpus`` prints the acceptance figure.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 import pytest
@@ -123,9 +124,32 @@ def test_acceptance_figure(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(isinstance(result, Outcome) for group in results.values() for result in group)
 
 
-#: corpus configs run end to end: dlt's own API shapes (/posts, /posts/{id}/comments, /posts/{id})
-E2E_SAMPLE = ("source_configs_160", "source_configs_180", "source_configs_193", "offline_43", "offline_338_0",
-              "offline_338_4", "offline_338_6", "offline_1937", "offline_1976", "offline_1259")
+#: the paths the loopback server answers in the shapes of dlt's own mock API
+_LOOPBACK_PATH = re.compile(r"^posts(/\{[^}]*\}(/comments)?)?/?$")
+#: loopback-shaped configs whose records are not compared, and why
+E2E_EXCLUDED: dict[str, str] = {
+    **dict.fromkeys(("offline_1898", "offline_499_0", "offline_499_1", "offline_499_2", "offline_499_3",
+                     "paginator_config_88", "source_configs_432"),
+                    "a page without its total: dlt raises; the tap pages on (the built-in APIs' contracts "
+                    "4.1/6.2 stop on a missing total or an empty page)"),
+    **dict.fromkeys(("offline_2038", "offline_499_4", "offline_499_5", "offline_499_6", "offline_499_7"),
+                    "incremental on `id`: the loopback's comment ids are strings, dlt's mock's integers"),
+    "configuration_301": "primary_key 'a_pk' is in no record: the tap stops with one line, dlt loads anyway",
+}
+
+
+def _paths(config: dict[str, t.Any]) -> t.Iterator[str]:
+    for resource in config["resources"]:
+        endpoint = resource if isinstance(resource, str) else resource.get("endpoint", resource["name"])
+        yield endpoint if isinstance(endpoint, str) else endpoint.get("path", resource["name"])
+
+
+def loopback_shaped() -> list[str]:
+    """Valid corpus configs the loopback server can answer: api.example.com, no auth, dlt's mock paths."""
+    return [entry["id"] for entry in entries("valid")
+            if entry["config"]["client"]["base_url"] == "https://api.example.com"
+            and "auth" not in json.dumps(entry["config"])
+            and all(_LOOPBACK_PATH.match(path) for path in _paths(entry["config"]))]
 
 
 def rebased(config: dict[str, t.Any], server: TestServer) -> dict[str, t.Any]:
@@ -134,14 +158,19 @@ def rebased(config: dict[str, t.Any], server: TestServer) -> dict[str, t.Any]:
     return t.cast("dict[str, t.Any]", json.loads(text))
 
 
-@pytest.mark.parametrize("case", E2E_SAMPLE)
-def test_corpus_sample_records_equal_dlts(case: str, server: TestServer, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_e2e_exclusions_are_loopback_shaped() -> None:
+    assert set(E2E_EXCLUDED) <= set(loopback_shaped())
+    assert len(loopback_shaped()) - len(E2E_EXCLUDED) >= 30
+
+
+@pytest.mark.parametrize("case", [case for case in loopback_shaped() if case not in E2E_EXCLUDED])
+def test_corpus_records_equal_dlts(case: str, server: TestServer, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Every loopback-shaped corpus config, run by the tap and by dlt on the same server: same records."""
     entry = next(entry for entry in entries("valid") if entry["id"] == case)
     config = rebased(entry["config"], server)
     records, _ = run_tap(config, tmp_path, capsys)
-    expected = run_dlt(config)
-    assert records, "the sample must yield records"
+    expected = {name: rows for name, rows in run_dlt(config).items() if rows}
     assert canonical(records) == canonical(expected)
 
 
