@@ -16,6 +16,7 @@ import typing as t
 import pytest
 
 from tests.dlt.corpus import GROUPS, Outcome, entries, figure, measure, one_line, outcome
+from tests.dlt.corpus import HERE as CORPUS
 from tests.dlt.test_dlt_configs import canonical, run_dlt, run_tap
 
 if t.TYPE_CHECKING:
@@ -53,6 +54,7 @@ INVALID: dict[str, str] = {
     "paginator_shorthand_offset": "client.paginator: 'offset' needs a limit",
     "docs_basic_1428": "resources[0]: unknown field(s) 'params'",
 }
+DOMAIN = re.compile(r"\b(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|co|dev|app)\b")
 #: the words a Python-only refusal must hold
 PYTHON_ONLY = ("is Python", "not data")
 
@@ -69,10 +71,12 @@ def test_the_corpus_files_are_well_formed() -> None:
 
 
 def test_no_real_host_or_vendor_name() -> None:
-    """Every base URL is an example.com host (the project names no vendor and no real host)."""
-    for group in ("valid", "docs", "invalid"):
+    """Every domain in the corpus is an example.com host (the project names no vendor and no real host)."""
+    for group in GROUPS:
+        text = (CORPUS / f"{group}.json").read_text(encoding="utf-8")
+        assert [domain for domain in DOMAIN.findall(text) if not re.fullmatch(r"(.+\.)?example\.com", domain)] == []
         for entry in entries(group):
-            base_url = (entry["config"].get("client") or {}).get("base_url", "")
+            base_url = (entry.get("config", {}).get("client") or {}).get("base_url", "")
             host = base_url.split("://", 1)[-1].split("/", 1)[0]
             assert host == "" or host == "example.com" or host.endswith(".example.com"), entry["id"]
 

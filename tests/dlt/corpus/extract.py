@@ -1,14 +1,14 @@
 """Regenerates the corpus files from dlt's own tests (a maintainer's tool; the tests read the files).
 
-    .venv/bin/python tests/dlt/corpus/extract.py [DLT_GIT_DIR]
+    .venv/bin/python tests/dlt/corpus/extract.py DLT_GIT_DIR
 
-Reads dlt's ``tests/sources/rest_api`` from a git directory (default: the mirror) without running
+Reads dlt's ``tests/sources/rest_api`` and docs from a git directory of dlt's source without running
 anything: every dict with ``client`` and ``resources`` is read with ``ast``. A dict of literals is
 a *valid* config (or *invalid*, when dlt's test expects it to fail: see ``INVALID``); a dict that
 names a parametrized argument is expanded once per literal ``pytest.mark.parametrize`` value; a dict
 holding a Python object (a paginator/auth instance, a lambda, a function, a ``DltResource``, an
 incremental object) goes to *python_only* as the source text a user would import. Real hosts and
-vendor names are replaced by neutral ones (``NEUTRAL``).
+vendor names are replaced by neutral ones (``neutral_text``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import collections
 import contextlib
+import hashlib
 import itertools
 import json
 import re
@@ -25,27 +26,47 @@ import typing as t
 from pathlib import Path
 
 HERE = Path(__file__).parent
-DLT_GIT = "/work/.mirror/dlt-hub+dlt/repo"
 ROOT = "tests/sources/rest_api/"
-#: real host / vendor name -> neutral name
-NEUTRAL = {
-    "https://github.com/api/v2": "https://code.example.com/api/v2",
-    "github.com": "code.example.com",
-    "pokeapi.apps.dlthub.com": "creatures.example.com",
-    "pokeapi.co": "creatures.example.com",
-    "api.chess.com": "games.example.com",
-    "chess_com_": "",
-    "Chess.com": "the games",
-    "github_token": "access_token",
-    "GitHub": "the code host",
-    "github": "code-host",
-    "httpbingo.org": "echo.example.com",
-    "httpbin.org": "echo.example.com",
-    "dlthub-education": "example-education",
-    "verified-sources": "example-sources",
-    "dlt-hub": "example-org",
-    "pokemon": "creature",
+#: a domain name in any text (a URL's host, or a name in a comment)
+_DOMAIN = re.compile(r"\b(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|co|dev|app)\b")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+#: names the corpus must not carry, by the first 16 hex digits of the SHA-256 of their lowercase form
+#: (so that this file names none either) -> the neutral word that replaces them
+NEUTRAL_WORDS = {
+    "c0b0109d9439de57": "codehost", "eaa2bded32cc585d": "creature", "4a142b6d1b360c04": "creatures",
+    "ac739dccd121f712": "games", "996fc72ddada5862": "example", "6d9620987ef6bc25": "example-org",
+    "abbea20e59bac738": "echo", "698eb1b7451b542c": "echo", "bc7551630a4af87c": "example-sources",
 }
+
+
+def _fingerprint(word: str) -> str:
+    return hashlib.sha256(word.lower().encode()).hexdigest()[:16]
+
+
+def _neutral_domain(match: re.Match[str]) -> str:
+    domain = match.group(0)
+    if domain == "example.com" or domain.endswith(".example.com"):
+        return domain
+    return f"h{_fingerprint(domain)[:6]}.example.com"  # stable: one real host, one neutral host
+
+
+def _neutral_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if _fingerprint(word) in NEUTRAL_WORDS:
+        return NEUTRAL_WORDS[_fingerprint(word)]
+    return "-".join(NEUTRAL_WORDS.get(_fingerprint(part), part) for part in word.split("-"))
+
+
+def neutral_text(text: str) -> str:
+    """``text`` with every real domain an example.com host and every listed name a neutral word."""
+    return _WORD.sub(_neutral_word, _DOMAIN.sub(_neutral_domain, text))
+
+
+def neutral(value: t.Any) -> t.Any:
+    """A JSON value with every string (and key) neutral."""
+    return json.loads(neutral_text(json.dumps(value)))
+
+
 #: dlt's test ids-as-placeholders, replaced by the paginator the test injects (JSONLinkPaginator())
 PLACEHOLDERS = {"__client_paginator__": "json_link", "__defaults_paginator__": "json_link",
                 "__endpoint_paginator__": "json_link"}
@@ -83,19 +104,6 @@ def evaluate(node: ast.expr, env: dict[str, t.Any]) -> t.Any:
     if isinstance(node, ast.Name) and node.id in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.id]
     raise NotDataError(node, ast.unparse(node)[:60])
-
-
-def neutral(value: t.Any) -> t.Any:
-    text = json.dumps(value)
-    for real, replacement in NEUTRAL.items():
-        text = text.replace(real, replacement)
-    return json.loads(text)
-
-
-def neutral_text(text: str) -> str:
-    for real, replacement in NEUTRAL.items():
-        text = text.replace(real, replacement)
-    return text
 
 
 def parametrizations(function: ast.FunctionDef) -> list[dict[str, t.Any]]:
@@ -335,10 +343,13 @@ def build(git: str) -> dict[str, list[dict[str, t.Any]]]:
 
 
 if __name__ == "__main__":
-    commit = subprocess.run(["git", "-C", DLT_GIT if len(sys.argv) < 2 else sys.argv[1], "rev-parse", "HEAD"],
-                            check=True, capture_output=True, text=True).stdout.strip()
-    for group, entries in build(sys.argv[1] if len(sys.argv) > 1 else DLT_GIT).items():
-        document = {"from": f"dlt's tests at commit {commit}, extracted by tests/dlt/corpus/extract.py",
+    if len(sys.argv) != 2:
+        sys.exit("usage: extract.py DLT_GIT_DIR (a clone or mirror of dlt's source)")
+    git_dir = sys.argv[1]
+    commit = subprocess.run(["git", "-C", git_dir, "rev-parse", "HEAD"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    for group, entries in build(git_dir).items():
+        document = {"from": f"dlt's tests and docs at commit {commit}, extracted by tests/dlt/corpus/extract.py",
                     "entries": entries}
         (HERE / f"{group}.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         print(group, len(entries))
