@@ -7,7 +7,9 @@
 - Paginator: endpoint > client > auto; a type name is that type with its defaults; a single-entity
   path (last segment has a placeholder) without an endpoint paginator / data_selector is one
   request of the whole response.
-- Auth: a dict without ``type`` is bearer; endpoint ``auth`` overrides the client's.
+- Auth: a dict without ``type`` is bearer; endpoint ``auth`` overrides the client's; a credential
+  left out (or every credential of a shorthand such as ``auth: api_key``), which dlt reads from its
+  secrets, reads the tap setting that holds it (``CREDENTIAL_SETTINGS``).
 - Python-only parts are refused; loader-only keys are accepted and reported once each.
 """
 
@@ -24,6 +26,15 @@ LOGGER = logging.getLogger("tap-generic-rest")
 #: Keys that only steer dlt's loader: accepted, ignored with one warning each.
 LOADER_KEYS = ("table_name", "merge_key", "schema_contract", "table_format", "file_format", "references",
                "nested_hints", "parent_table_name", "max_table_nesting")
+#: dlt reads a credential an auth config leaves out (or a shorthand such as ``auth: bearer``) from its
+#: secrets; the tap reads it from the setting that holds it (None: no setting does; it must be written)
+CREDENTIAL_SETTINGS: dict[str, dict[str, str | None]] = {
+    "bearer": {"token": "access_token"},
+    "api_key": {"api_key": "api_key"},
+    "http_basic": {"username": None, "password": "password"},
+    "oauth2_client_credentials": {"access_token_url": "token_url", "client_id": "client_id",
+                                  "client_secret": "client_secret"},
+}
 _PLACEHOLDER_IN_LAST_SEGMENT = re.compile(r"\{[^{}/]*\}[^/]*$")
 
 
@@ -61,25 +72,23 @@ def normalize(doc: dict[str, t.Any], origin: str) -> list[dict[str, t.Any]]:
 
 
 def normalize_auth(spec: object, where: str, origin: str) -> dict[str, t.Any] | None:
-    """An auth config as a dict with ``type`` (None: no auth)."""
+    """An auth config as a dict with ``type`` (None: no auth); left-out credentials read their setting."""
     if spec is None:
         return None
-    if isinstance(spec, str):
-        raise DescriptionError(origin, where, f"auth {spec!r} takes every field from dlt's secrets; write "
-                               f"the fields, e.g. {{type: {spec}, ...: '{{{{ config.<setting> }}}}'}}")
-    auth = dict(t.cast("dict[str, t.Any]", spec))
+    auth = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
     if "session" in auth:
         raise DescriptionError(origin, f"{where}.session", "a requests session is Python only; not supported")
     if auth.get("location") == "cookie":
         raise DescriptionError(origin, f"{where}.location", "cookie api keys are not implemented (dlt raises "
                                "NotImplementedError too); use header or query")
-    missing = [key for key in {"bearer": ["token"], "api_key": ["api_key"],
-                               "oauth2_client_credentials": ["access_token_url", "client_id", "client_secret"]}
-               .get(auth["type"], []) if key not in auth]
-    if missing:
-        raise DescriptionError(origin, where, f"missing {', '.join(missing)}; give a literal or a setting, "
-                               f"e.g. {missing[0]}: '{{{{ config.{missing[0]} }}}}'")
+    for field, setting in CREDENTIAL_SETTINGS.get(auth["type"], {}).items():
+        if field in auth:
+            continue
+        if setting is None:
+            raise DescriptionError(origin, where, f"{auth['type']} needs {field} and no tap setting holds it; "
+                                   f"write it, e.g. {field}: me")
+        auth[field] = "{{ config." + setting + " }}"
     return auth
 
 

@@ -19,6 +19,7 @@ import typing as t
 import yaml
 
 from tap_generic_rest.errors import UserError
+from tap_generic_rest.import_refusals import describe, name_of, python_only
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -73,27 +74,19 @@ def to_yaml(config: dict[str, t.Any], origin: Path) -> str:
     return f"# imported from {origin.name} by `tap-generic-rest import`\n{body}"
 
 
-def _name_of(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _find_config(tree: ast.Module, reader: _LiteralReader) -> ast.expr | None:
     calls = [node for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and _name_of(node.func) in SOURCE_FUNCTIONS]
+             if isinstance(node, ast.Call) and name_of(node.func) in SOURCE_FUNCTIONS]
     for call in sorted(calls, key=lambda node: node.lineno):
         argument = call.args[0] if call.args else next(
             (kw.value for kw in call.keywords if kw.arg == "config"), None)
         if argument is not None:
             return reader.resolve(argument)
     for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign) and node.value is not None and _name_of(node.annotation) == CONFIG_TYPE:
+        if isinstance(node, ast.AnnAssign) and node.value is not None and name_of(node.annotation) == CONFIG_TYPE:
             return node.value
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
-                and _name_of(node.value.func) == CONFIG_TYPE:
+                and name_of(node.value.func) == CONFIG_TYPE:
             return node.value
     return None
 
@@ -149,7 +142,7 @@ class _LiteralReader:
             return [self.value(item, key) for item in node.elts]
         if isinstance(node, ast.JoinedStr):
             return "".join(self._text(part) for part in node.values)
-        if isinstance(node, ast.Call) and _name_of(node.func) == CONFIG_TYPE:
+        if isinstance(node, ast.Call) and name_of(node.func) == CONFIG_TYPE:
             if node.args:
                 raise self.refuse(node, f"{CONFIG_TYPE}(...) takes keyword arguments only")
             return {kw.arg: self.value(kw.value, kw.arg) for kw in node.keywords if kw.arg}
@@ -163,8 +156,9 @@ class _LiteralReader:
                     return self.value(self.bindings[node.id][-1], key)
                 finally:
                     self._resolving.discard(node.id)
-            raise self.refuse(node, f"the name {node.id!r} is not bound to a literal in this file")
-        raise self.refuse(node, f"{_describe(node)} is not a literal{_python_only(key)}")
+            raise self.refuse(node, f"the name {node.id!r} is Python, not data (not bound to a literal in this "
+                              f"file){python_only(node, key)}")
+        raise self.refuse(node, f"{describe(node)} is Python, not data{python_only(node, key)}")
 
     def _dict(self, node: ast.Dict) -> dict[str, t.Any]:
         result: dict[str, t.Any] = {}
@@ -220,21 +214,3 @@ def _is_lookup(node: ast.expr) -> bool:
 
 def _setting_name(key: str) -> str:
     return _SETTING.sub("_", key.rsplit(".", 1)[-1])
-
-
-def _python_only(key: str | None) -> str:
-    if key in ("processing_steps", "map", "filter", "yield_map", "convert", "action", "session"):
-        return f" ({key!r} holds Python callables, which cannot be data)"
-    return ""
-
-
-def _describe(node: ast.expr) -> str:
-    kinds: dict[type[ast.AST], str] = {
-        ast.Lambda: "a lambda", ast.Call: "a function call", ast.BinOp: "an operator expression",
-        ast.Attribute: "an attribute", ast.Subscript: "a subscript", ast.Compare: "a comparison",
-        ast.IfExp: "a conditional expression", ast.ListComp: "a comprehension", ast.DictComp: "a comprehension",
-        ast.Set: "a set", ast.BoolOp: "a boolean expression",
-    }
-    if isinstance(node, ast.Call) and (name := _name_of(node.func)):
-        return f"the call {name}(...)"
-    return kinds.get(type(node), f"a {type(node).__name__} expression")

@@ -4,7 +4,8 @@ At discovery the tap reads pages as in a sync, up to ``SAMPLE_SIZE`` records, an
 Schema from what it saw: every top-level key becomes a property; strings, booleans, integers,
 numbers, objects and arrays map to their JSON types (integer and number observed together give
 number); every property is nullable except the primary key, which is the only required field; a
-key only ever null is a nullable string; objects and array items are inferred recursively. A
+key only ever null (or a replication key no sampled record holds) is a nullable string; objects
+and array items are inferred recursively. A
 string property whose every sampled non-null value is an RFC 3339 date-time gets
 ``format: date-time``; no other ``format`` is inferred.
 
@@ -38,6 +39,9 @@ if t.TYPE_CHECKING:
 
         @property
         def primary_keys(self) -> Sequence[str]: ...
+
+        @property
+        def replication_key(self) -> str | None: ...
 
         @property
         def parent_stream_type(self) -> type[t.Any] | None: ...
@@ -145,7 +149,11 @@ class SchemaSampler:
         """Read up to ``SAMPLE_SIZE`` records of ``stream`` (through its parents) and infer its schema."""
         records = [record for record, _ in self._sample(stream, SAMPLE_SIZE)]
         stream.logger.info("Inferred the schema of %s from %d records", stream.name, len(records))
-        return schema_from_records(records, stream.primary_keys)
+        schema = schema_from_records(records, stream.primary_keys)
+        if stream.replication_key and stream.replication_key not in schema["properties"]:
+            # no sampled record holds it (e.g. every one is before the start value): never seen
+            schema["properties"][stream.replication_key] = infer_value_schema([])
+        return schema
 
     def _sample(self, stream: SampledStream, limit: int) -> list[tuple[dict[str, t.Any], Context | None]]:
         cached = self._samples.get(stream.name)

@@ -1,5 +1,6 @@
 """dlt relationships: ``{resources.<parent>.<field>}`` placeholders, ``type: resolve`` params, static
-``{name}`` path params and ``{incremental.*}`` placeholders; one parent per resource.
+``{name}`` path params and ``{incremental.*}`` placeholders (the cursor's values, and the config's own
+``cursor_path`` and ``lag``); one parent per resource.
 
 A parent field a child uses travels in the child's context under ``_<parent>_<field>`` (dlt's
 ``include_from_parent`` name) unless the ``parent_fields`` extension names it.
@@ -15,6 +16,8 @@ from tap_generic_rest.templating import Part, TemplateError
 
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)([^{}]*)\}")
 INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")
+#: ``{incremental.<field>}`` placeholders whose value is the incremental config's own (fixed per run)
+STATIC_INCREMENTAL_FIELDS = ("cursor_path", "lag")
 ENDPOINT_PARTS = ("path", "params", "json", "data", "headers")
 
 
@@ -47,8 +50,12 @@ class Relationship:
         #: context key -> parent field
         self.fields: dict[str, str] = {}
         self.aliases = {field: key for key, field in (resource.get("parent_fields") or {}).items()}
-        self.has_incremental = "incremental" in endpoint or any(
-            isinstance(v, dict) and v.get("type") == "incremental" for v in params.values())
+        specs = [endpoint["incremental"]] if isinstance(endpoint.get("incremental"), dict) else []
+        specs += [v for v in params.values() if isinstance(v, dict) and v.get("type") == "incremental"]
+        self.has_incremental = bool(specs) or "incremental" in endpoint
+        #: the incremental config's own values a placeholder may name
+        self.static: dict[str, t.Any] = {key: specs[0][key] for key in STATIC_INCREMENTAL_FIELDS
+                                         if specs and key in specs[0]}
         path = endpoint["path"]
         for name, value in list(params.items()):
             if isinstance(value, dict) and value.get("type") == "resolve":
@@ -100,7 +107,7 @@ class Relationship:
                           "a resource has one parent")
             self.parent = parent
             self.fields.setdefault(self.aliases.get(field, parent_key(parent, field)), field)
-        elif head == "incremental" and self.has_incremental and rest in INCREMENTAL_FIELDS:
+        elif head == "incremental" and self.has_incremental and (rest in INCREMENTAL_FIELDS or rest in self.static):
             return
         else:
             valid = "{'resources', 'incremental'}" if self.has_incremental else "{'resources'}"
@@ -110,6 +117,9 @@ class Relationship:
     def resolve(self, field_name: str) -> Part:
         """The compiled part of a placeholder (for :func:`templating.compile_tree`)."""
         head, _, rest = field_name.partition(".")
+        if head == "incremental" and rest in self.static:
+            value = self.static[rest]
+            return lambda _variables: value
         if head == "incremental":
             return lambda variables: variables["incremental"][rest]
         if head != "resources":

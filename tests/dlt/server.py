@@ -80,6 +80,11 @@ def _route(request: Request, host: str) -> Answer:
     ok = HTTPStatus.OK
     if path in ("/plain/posts", "/api/v1/posts"):
         return ok, POSTS, {}
+    if path == "/posts":  # dlt's own mock API: pages from 1, "page"/"total_pages" and an absolute "next_page"
+        page = _page(query, "page", 1)
+        pages = -(-len(POSTS) // PAGE)
+        following = {"next_page": f"{host}{path}?page={page + 1}"} if page < pages else {}
+        return ok, {"data": _slice(page - 1), "page": page, "total_pages": pages, **following}, {}
     if path == "/wrapped/posts":
         return ok, {"meta": {"count": len(POSTS)}, "data": POSTS}, {}
     if match := re.fullmatch(r"/(?:flaky/)?posts/(\d+)/comments", path):

@@ -227,9 +227,9 @@ DESCRIPTION_CASES = [
     ),
     own(
         "auth-without-its-setting-name",
-        text="client: {base_url: 'https://api.test', auth: {type: bearer}}\n"
+        text="client: {base_url: 'https://api.test', auth: {type: http_basic}}\n"
         "resources: [{name: items, primary_key: id, endpoint: {path: /items}}]\n",
-        expect=(WHERE, "client.auth", "missing token", "{{ config.token }}"),
+        expect=(WHERE, "client.auth", "http_basic needs username", "username: me"),
     ),
     own(
         "unknown-parent",

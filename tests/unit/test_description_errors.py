@@ -76,9 +76,9 @@ BAD_DOCUMENTS = [
         id="unknown-auth-type",
     ),
     pytest.param(
-        document(auth={"type": "bearer"}),
-        "client.auth: missing token; give a literal or a setting, e.g. token: '{{ config.token }}'",
-        id="bearer-without-token",
+        document(auth={"type": "http_basic"}),
+        "client.auth: http_basic needs username and no tap setting holds it; write it, e.g. username: me",
+        id="basic-without-username",
     ),
     pytest.param(
         document(item("a"), item("b"), item("c", endpoint=endpoint(paginator={"type": "custom"}))),

@@ -109,18 +109,23 @@ def test_where_the_config_is_found(tmp_path: Path, source: str) -> None:
 
 @pytest.mark.parametrize(("source", "line", "what"), [
     pytest.param('x = 1\ns = rest_api_source({\n  "client": {"base_url": make_url()},\n  "resources": []})',
-                 3, "the call make_url(...) is not a literal", id="call"),
+                 3, "the call make_url(...) is Python, not data", id="call"),
     pytest.param('s = rest_api_source({"client": {}, "resources": [{"name": "a",\n'
                  '  "processing_steps": [{"map": lambda r: r}]}]})',
-                 2, "a lambda is not a literal ('map' holds Python callables", id="lambda"),
+                 2, "a lambda is Python, not data (processing steps are Python callables", id="lambda"),
     pytest.param('s = rest_api_source({"client": {}, \n\n "resources": ["a" + "b"]})',
-                 3, "an operator expression is not a literal", id="operator"),
+                 3, "an operator expression is Python, not data", id="operator"),
     pytest.param('s = rest_api_source({**BASE, "resources": []})', 1, "a ** spread", id="spread"),
     pytest.param('s = rest_api_source({"client": {"session": requests.Session()}, "resources": []})',
-                 1, "the call Session(...) is not a literal", id="session"),
+                 1, "the call Session(...) is Python, not data (a requests session", id="session"),
     pytest.param('s = rest_api_source({"client": {"base_url": unknown}, "resources": []})',
-                 1, "the name 'unknown' is not bound to a literal", id="unbound-name"),
+                 1, "the name 'unknown' is Python, not data (not bound to a literal", id="unbound-name"),
     pytest.param('config = build()\ns = rest_api_source(config)', 1, "the call build(...)", id="config-from-call"),
+    pytest.param('s = rest_api_source({"client": {"paginator": SinglePagePaginator()}, "resources": []})',
+                 1, "(a dlt SinglePagePaginator object); write it as data: paginator: single_page", id="paginator"),
+    pytest.param('s = rest_api_source({"client": {}, "resources": [{"name": "a", "endpoint": {"params": {\n'
+                 '  "since": dlt.sources.incremental[str]("updated_at")}}}]})',
+                 2, "(a dlt incremental object); write it as data: endpoint.incremental", id="incremental"),
     pytest.param('s = rest_api_source({"client": {"auth": {"token": dlt.secrets[key]}}, "resources": []})',
                  1, "key must be a string literal", id="computed-secret-key"),
     pytest.param('s = rest_api_source({1: "x"})', 1, "the dict key 1 is not a string", id="int-key"),
