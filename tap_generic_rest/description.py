@@ -11,6 +11,7 @@ problem is a :class:`DescriptionError` naming the exact path, e.g.
 from __future__ import annotations
 
 import json
+import logging
 import typing as t
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from tap_generic_rest.templating import Template, compile_tree, referenced_slice
 __all__ = ["BUILTIN_APIS", "Description", "Endpoint", "Parent", "Resource", "builtin_path", "load_description",
            "parse_description"]
 
+LOGGER = logging.getLogger("tap-generic-rest")
 APIS_DIR = Path(__file__).parent / "apis"
 BUILTIN_APIS = ("avatars", "webhooks", "marketing", "support", "oauth_offset")
 
@@ -134,11 +136,17 @@ def _build_resource(index: int, raw: dict[str, t.Any], origin: str, root: Path) 
         fail("endpoint.data_selector", str(exc))
     auth_spec = normalize_auth(endpoint_raw.get("auth"), f"{where}.endpoint.auth", origin)
     disposition = raw.get("write_disposition", "merge")
+    wanted = disposition if isinstance(disposition, dict) else {"disposition": disposition}
+    kind, strategy = wanted.get("disposition", "merge"), wanted.get("strategy")
+    if kind in {"replace", "skip"} or strategy in {"scd2", "insert-only"}:
+        LOGGER.warning("%s: %s.write_disposition %s only steers dlt's loader; ignored (a Singer target writes "
+                       "by its own settings, upserting by key_properties)", origin, where,
+                       "/".join(str(x) for x in (kind, strategy) if x))
     return Resource(
         index=index,
         name=raw["name"],
         primary_key=primary_key,
-        write_disposition=disposition["disposition"] if isinstance(disposition, dict) else disposition,
+        write_disposition=str(kind),
         schema=schema,
         replication_key=replication_key,
         incremental=incremental,

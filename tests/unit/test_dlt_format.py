@@ -318,6 +318,21 @@ def test_row10_braces(requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericR
     assert request.headers["X-E"] == "{z}"
 
 
+@pytest.mark.parametrize(("disposition", "warned"), [
+    ("merge", False), ("append", False), ({"disposition": "merge", "strategy": "upsert"}, False),
+    ({"disposition": "merge", "strategy": "delete-insert"}, False), ("replace", True), ("skip", True),
+    ({"disposition": "merge", "strategy": "scd2"}, True), ({"disposition": "merge", "strategy": "insert-only"}, True),
+])
+def test_row11_write_dispositions_singer_cannot_honour_warn(disposition: object, warned: bool,
+                                                            tap: t.Callable[..., TapGenericRest],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    config = {"client": {"base_url": BASE}, "resources": [{"name": "x", "write_disposition": disposition}]}
+    with caplog.at_level(logging.WARNING):
+        _ = tap(config).description
+    messages = [r.getMessage() for r in caplog.records if "write_disposition" in r.getMessage()]
+    assert bool(messages) == warned, messages
+
+
 def test_row11_loader_keys_names_and_empty_resources(tap: t.Callable[..., TapGenericRest],
                                                      caplog: pytest.LogCaptureFixture) -> None:
     config = {"client": {"base_url": BASE}, "resources": [{
@@ -328,7 +343,8 @@ def test_row11_loader_keys_names_and_empty_resources(tap: t.Callable[..., TapGen
     with caplog.at_level(logging.WARNING):
         description = tap(config).description
     assert description.resources[0].name == "my-items/v2"
-    assert sum("only steers dlt's loader" in r.getMessage() for r in caplog.records) == 4
+    # table_name, merge_key, max_table_nesting, schema_contract, and write_disposition merge/scd2
+    assert sum("only steers dlt's loader" in r.getMessage() for r in caplog.records) == 5
     assert tap({"client": {"base_url": BASE}, "resources": []}).description.resources == ()
 
 
