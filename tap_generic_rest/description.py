@@ -28,7 +28,7 @@ from tap_generic_rest.paginator_registry import build_pagination
 from tap_generic_rest.relationships import Relationship
 from tap_generic_rest.schema_files import load_schema
 from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree, referenced_slice_keys
+from tap_generic_rest.templating import Template, compile_tree, referenced_keys, referenced_slice_keys
 
 __all__ = ["BUILTIN_APIS", "Description", "Endpoint", "Parent", "Resource", "builtin_path", "load_description",
            "parse_description"]
@@ -82,6 +82,7 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
         auth=client_auth,
         headers=t.cast("dict[str, t.Any]", compile_tree(dict(client.get("headers", {})))),
         resources=tuple(resources),
+        settings=frozenset(referenced_keys(doc, "config")),
     )
 
 

@@ -81,6 +81,8 @@ class Description:
     auth: Auth
     headers: dict[str, t.Any]
     resources: tuple[Resource, ...]
+    #: every setting the description reads as ``{{ config.<name> }}``
+    settings: frozenset[str] = frozenset()
 
     def resource(self, name: str) -> Resource:
         """The resource called ``name``."""

@@ -87,8 +87,14 @@ def record_filter(spec: dict[str, t.Any], start: object, compare: t.Callable[[ob
                 raise ValueError(msg)
             return bool(missing == "include")
         value = compare(raw)
-        if lower is not None and (value < lower or (open_start and value == lower)):
-            return False
-        return upper is None or value < upper or (closed_end and value == upper)
+        try:
+            if lower is not None and (value < lower or (open_start and value == lower)):
+                return False
+            return upper is None or value < upper or (closed_end and value == upper)
+        except TypeError:  # e.g. a text cursor against a numeric initial_value (dlt raises too)
+            bounds = " / ".join(repr(b) for b in (start, spec.get("end_value")) if b is not None)
+            msg = (f"the incremental cursor {key!r} has the value {raw!r}, which cannot be compared with "
+                   f"{bounds}; give initial_value/end_value (or start_date) of the cursor's own type")
+            raise ValueError(msg) from None
 
     return keep

@@ -13,7 +13,7 @@ from typing_extensions import override
 
 from tap_generic_rest.columns import apply_hints
 from tap_generic_rest.description import BUILTIN_APIS, Description, Resource, builtin_path, load_description
-from tap_generic_rest.errors import REDACTOR, SettingsError, install_log_redaction
+from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_log_redaction
 from tap_generic_rest.inference import SchemaSampler
 from tap_generic_rest.logs import install as install_run_logging
 from tap_generic_rest.logs import remember_stream_maps, warn_unknown_settings
@@ -44,7 +44,7 @@ class TapGenericRest(Tap):
         install_run_logging(PROGRESS, self.logger, log_metrics=bool(self.config.get("log_metrics")))
         known = copy.deepcopy(self.config_jsonschema)
         self.append_builtin_config(known)  # stream_maps, flattening_*, batch_config, faker_config, ...
-        warn_unknown_settings(self.config, known["properties"], self.logger)
+        warn_unknown_settings(self.config, [*known["properties"], *self._description_settings()], self.logger)
         errors = super()._validate_config(raise_errors=False)
         if errors and raise_errors:
             msg = f"invalid settings: {'; '.join(errors)}"
@@ -69,6 +69,13 @@ class TapGenericRest(Tap):
     def setup_mapper(self) -> None:
         remember_stream_maps(self.config.get("stream_maps"))
         super().setup_mapper()
+
+    def _description_settings(self) -> frozenset[str]:
+        """The settings the description reads (``{{ config.x }}``): known too, though the tap does not declare them."""
+        try:
+            return self.description.settings
+        except UserError:  # reported, with its own line, where the description is needed
+            return frozenset()
 
     @cached_property
     def description(self) -> Description:

@@ -94,3 +94,18 @@ def test_auth_errors_explain_the_right_form_and_mask_secrets(auth: dict[str, t.A
     assert message in str(caught.value)
     for secret in ("12345678", "k-secret-1", "t-secret-2"):
         assert secret not in str(caught.value)
+
+
+def test_a_cursor_of_another_type_than_initial_value_fails_in_one_line(
+        requests_mock: rm.Mocker, tap: t.Callable[..., TapGenericRest]) -> None:
+    """initial_value 5 against string cursors: dlt raises; the tap fails the stream naming both values."""
+    from tap_generic_rest.errors import StreamError
+
+    requests_mock.get(f"{BASE}/x", json=[{"id": 1, "t": "v2"}])
+    config = {"resources": [{"name": "x", "primary_key": "id", "endpoint": {
+        "paginator": "single_page", "incremental": {"cursor_path": "t", "initial_value": 5}}}]}
+    with pytest.raises(StreamError) as caught:  # at discovery already: inference samples through the filter
+        list(tap(config, max_retries=0).streams["x"].get_records(None))
+    assert "'t'" in str(caught.value)
+    assert "'v2'" in str(caught.value)
+    assert "5" in str(caught.value)

@@ -94,3 +94,13 @@ def test_the_setting_given_is_sent_and_masked(tmp_path: Path, server: TestServer
     orders = [request for request in server.requests if request.path == "/echo/orders"]
     assert orders[0].headers["Authorization"] == f"Bearer {secret}"
     assert secret not in run.stderr
+
+
+def test_a_setting_the_description_reads_is_not_called_unknown(tmp_path: Path, server: TestServer) -> None:
+    """``{{ config.my_token }}`` makes ``my_token`` a setting of this description: used, so not 'ignored'."""
+    description = write(tmp_path, server, "{{ config.my_token }}")
+    run = cli(tmp_path, {"api_description": str(description), "my_token": "s3cret-value", "my_tokn": "x"})
+    assert run.returncode == 0, run.stderr
+    assert "Unknown setting 'my_token'" not in run.stderr
+    assert "Unknown setting 'my_tokn' is ignored; did you mean my_token?" in run.stderr
+    assert "s3cret-value" not in run.stderr  # (stdout: the echo server returns the headers as data)
