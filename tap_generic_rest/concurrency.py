@@ -22,6 +22,9 @@ if t.TYPE_CHECKING:
 Record = dict[str, t.Any]
 #: records of one prefetched partition buffered ahead of the writer (then its worker parks it)
 QUEUE_RECORDS = 1000
+#: parent records read ahead per worker: enough queued child requests that a worker finishing one
+#: always finds the next, while the writer is still busy with an earlier parent
+LOOKAHEAD_PER_WORKER = 2
 _DONE = object()
 
 

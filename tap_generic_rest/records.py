@@ -6,7 +6,7 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_generic_rest.concurrency import Lookahead, Prefetch
+from tap_generic_rest.concurrency import LOOKAHEAD_PER_WORKER, Lookahead, Prefetch
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.paginators import PaginationError
@@ -112,7 +112,7 @@ class RecordStream(RetryingStream):
         if not any(c.selected or c.has_selected_descendents for c in children):
             return records
         pool = self.runtime.pool
-        return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
+        return Lookahead(LOOKAHEAD_PER_WORKER * pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
 
     def _prefetch_children(self, record: dict[str, t.Any], context: Context | None) -> list[Prefetch]:
         """Start fetching the children of ``record`` in the pool (what ``_sync_children`` will sync)."""
