@@ -63,7 +63,9 @@ class Prefetch:
             return  # the consumer came first and reads it inline
         try:
             records = self._records = self._records or iter(self._source())
-            while not self._park_if_full():
+            while True:
+                if self._park_if_full():
+                    return  # the consumer resubmits it once it has taken half the buffer
                 if self._pool.closed.is_set() or self._discarded:
                     return  # the run ended, or nobody will read it: the generator is dropped half-read
                 try:

@@ -111,8 +111,8 @@ class RecordStream(RetryingStream):
         children = [c for c in self.child_streams if isinstance(c, RecordStream) and c.fetches_ahead]
         if not any(c.selected or c.has_selected_descendents for c in children):
             return records
-        pool = self.runtime.pool
-        return Lookahead(LOOKAHEAD_PER_WORKER * pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
+        depth = LOOKAHEAD_PER_WORKER * self.runtime.pool.max_concurrency
+        return Lookahead(depth, lambda record: self._prefetch_children(record, context)).over(records)
 
     def _prefetch_children(self, record: dict[str, t.Any], context: Context | None) -> list[Prefetch]:
         """Start fetching the children of ``record`` in the pool (what ``_sync_children`` will sync)."""
