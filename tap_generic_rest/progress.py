@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import typing as t
+import weakref
 from dataclasses import dataclass, field
 
 from singer_sdk import metrics
@@ -144,6 +145,12 @@ class RetryCounter(logging.Handler):
 PROGRESS = Progress(logging.getLogger("tap-generic-rest"))
 
 
+def _flush_at_exit(writer: weakref.ref[CountingWriter]) -> None:
+    alive = writer()
+    if alive is not None:
+        alive.flush()
+
+
 class CountingWriter(MsgSpecWriter):
     """The msgspec Singer writer, counting the records it writes, in whole lines.
 
@@ -160,7 +167,7 @@ class CountingWriter(MsgSpecWriter):
         super().__init__(*args, **kwargs)
         self._pending: list[bytes] = []
         self._pending_bytes = 0
-        atexit.register(self.flush)
+        atexit.register(_flush_at_exit, weakref.ref(self))  # a writer gone (a tap run in-process): nothing
 
     @override
     def write_message(self, message: t.Any) -> None:
