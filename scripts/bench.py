@@ -51,6 +51,7 @@ def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     import requests
     from singer_sdk.streams.rest import RESTStream
 
+    from tap_generic_rest.progress import flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     sent: list[dict[str, t.Any]] = []
@@ -85,6 +86,7 @@ def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     logging.disable(logging.CRITICAL)
     try:
         TapGenericRest(config={**config, "max_concurrency": 1}, parse_env_config=False).sync_all()
+        flush_writers()
     finally:
         sys.stdout = stdout
         logging.disable(logging.NOTSET)

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from tap_generic_rest.errors import REDACTOR, UserError
     from tap_generic_rest.logs import report_error, stream_map_error
-    from tap_generic_rest.progress import PROGRESS
+    from tap_generic_rest.progress import PROGRESS, flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     PROGRESS.reset()
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
         finally:
+            flush_writers()
             PROGRESS.summary()
     except click.exceptions.Abort:
         sys.exit(130)

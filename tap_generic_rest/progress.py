@@ -145,10 +145,10 @@ class RetryCounter(logging.Handler):
 PROGRESS = Progress(logging.getLogger("tap-generic-rest"))
 
 
-def _flush_at_exit(writer: weakref.ref[CountingWriter]) -> None:
-    alive = writer()
-    if alive is not None:
-        alive.flush()
+def flush_writers() -> None:
+    """Write the RECORD lines still pending (the records after a run's last STATE)."""
+    for writer in list(_WRITERS):
+        writer.flush()
 
 
 class CountingWriter(MsgSpecWriter):
@@ -167,7 +167,7 @@ class CountingWriter(MsgSpecWriter):
         super().__init__(*args, **kwargs)
         self._pending: list[bytes] = []
         self._pending_bytes = 0
-        atexit.register(_flush_at_exit, weakref.ref(self))  # a writer gone (a tap run in-process): nothing
+        _WRITERS.add(self)
 
     @override
     def write_message(self, message: t.Any) -> None:
@@ -186,3 +186,8 @@ class CountingWriter(MsgSpecWriter):
             lines, self._pending, self._pending_bytes = self._pending, [], 0
             sys.stdout.buffer.write(b"".join(lines))
         sys.stdout.flush()
+
+
+#: the live writers (a writer gone, e.g. of a tap run in-process, has nothing left to write)
+_WRITERS: weakref.WeakSet[CountingWriter] = weakref.WeakSet()
+atexit.register(flush_writers)

@@ -66,14 +66,6 @@ class TapGenericRest(Tap):
         return errors
 
     @override
-    def sync_all(self) -> None:
-        try:
-            super().sync_all()
-        finally:  # the records after the last STATE (the writer batches RECORD lines)
-            if isinstance(self.message_writer, CountingWriter):
-                self.message_writer.flush()
-
-    @override
     def setup_mapper(self) -> None:
         remember_stream_maps(self.config.get("stream_maps"))
         super().setup_mapper()

@@ -13,6 +13,7 @@ import pytest
 
 from tap_generic_rest import concurrency
 from tap_generic_rest.concurrency import FetchPool
+from tap_generic_rest.progress import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 from tests.integration.test_concurrency import data_messages, messages
@@ -170,6 +171,7 @@ def test_streams_fetched_ahead_start_from_their_bookmarks(
         config = sandbox_config(sandbox, "support", max_concurrency=concurrency_setting)
         capsys.readouterr()
         TapGenericRest(config=config, state=state, parse_env_config=False).sync_all()
+        flush_writers()
         output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
         sent = sorted(
             (r.method, r.path, json.dumps(r.query, sort_keys=True), r.body.decode())
