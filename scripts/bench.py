@@ -46,38 +46,63 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
 
 
 def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """The HTTP requests a serial sync of the tap sends (method, URL, headers, body), in order."""
-    import requests  # noqa: PLC0415
+    """The HTTP requests a serial sync of the tap sends (method, URL, headers, body), in order, each
+    with its partition (stream and context: the pages of one request sequence)."""
+    import requests
+    from singer_sdk.streams.rest import RESTStream
 
-    from tap_generic_rest.tap import TapGenericRest  # noqa: PLC0415
+    from tap_generic_rest.progress import flush_writers
+    from tap_generic_rest.tap import TapGenericRest
 
     sent: list[dict[str, t.Any]] = []
     original = requests.Session.send
+    original_records = RESTStream.request_records
+    partition: list[str | None] = [None]
 
     def send(self: requests.Session, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
-        sent.append({"method": request.method, "url": request.url, "headers": dict(request.headers), "body": body})
+        sent.append({"method": request.method, "url": request.url, "headers": dict(request.headers), "body": body,
+                     "partition": partition[0]})
         return original(self, request, **kwargs)
 
+    def request_records(self: RESTStream[t.Any], context: t.Any) -> t.Iterator[dict[str, t.Any]]:
+        # serial: the requests sent while this generator runs are this partition's pages
+        label = json.dumps([self.name, context], sort_keys=True, default=str)
+        records = original_records(self, context)
+        while True:
+            outer, partition[0] = partition[0], label
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            finally:
+                partition[0] = outer
+            yield record
+
     requests.Session.send = send  # type: ignore[method-assign]
+    RESTStream.request_records = request_records  # type: ignore[method-assign]
     devnull = open(os.devnull, "w")  # noqa: SIM115
     stdout, sys.stdout = sys.stdout, devnull
     logging.disable(logging.CRITICAL)
     try:
         TapGenericRest(config={**config, "max_concurrency": 1}, parse_env_config=False).sync_all()
+        flush_writers()
     finally:
         sys.stdout = stdout
         logging.disable(logging.NOTSET)
         requests.Session.send = original  # type: ignore[method-assign]
+        RESTStream.request_records = original_records  # type: ignore[method-assign]
     return sent
 
 
 def plain(requests_file: str, in_flight: int) -> None:
     """(subprocess) Send every captured request, parse every JSON body; ``in_flight`` at once.
 
-    A fair floor for the tap: it knows nothing of the API but the requests to send."""
-    import requests  # noqa: PLC0415
-    from requests.adapters import HTTPAdapter  # noqa: PLC0415
+    A fair floor for the tap: it knows nothing of the API but the requests to send. The pages of one
+    partition (a stream's request sequence for one parent) go in order, as their cursors require;
+    all partitions are independent (a child's requests need no wait for its parent's response)."""
+    import requests
+    from requests.adapters import HTTPAdapter
 
     captured = json.loads(Path(requests_file).read_text())
     session = requests.Session()
@@ -88,10 +113,10 @@ def plain(requests_file: str, in_flight: int) -> None:
                                    data=request["body"], timeout=60)
         return len(json.dumps(response.json())) if response.content else 0
 
-    # the pages of one endpoint (method + path) in order, as their cursors require; endpoints in parallel
-    partitions: dict[tuple[str, str], list[dict[str, t.Any]]] = {}
-    for request in captured:
-        partitions.setdefault((request["method"], request["url"].split("?")[0]), []).append(request)
+    partitions: dict[str, list[dict[str, t.Any]]] = {}
+    for request in captured:  # requests outside a partition (e.g. a token): by endpoint
+        key = request["partition"] or f"{request['method']} {request['url'].split('?')[0]}"
+        partitions.setdefault(key, []).append(request)
     with ThreadPoolExecutor(in_flight) as pool:
         list(pool.map(lambda pages: [one(page) for page in pages], partitions.values()))
 
@@ -166,7 +191,7 @@ def bench(args: argparse.Namespace) -> None:
 
 
 def run_api(api: str, sandbox: Sandbox, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
-    from tap_generic_rest.sandbox import credentials  # noqa: PLC0415
+    from tap_generic_rest.sandbox import credentials
 
     base = f"http://127.0.0.1:{sandbox.port}"
     base_url = f"{base}/{MOUNTS.get(api, api)}"

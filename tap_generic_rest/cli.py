@@ -1,4 +1,9 @@
-"""Console entry point: runs the tap and turns user errors into one line and a non-zero exit."""
+"""Console entry point: runs the tap and turns user errors into one line and a non-zero exit.
+
+Start-up counts (every run of a pipeline pays it): the SDK and the tap are imported only once the
+command is known, after :mod:`deferred` has set aside the SDK dependencies a sync never uses, and
+the dlt importer only for ``tap-generic-rest import``.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,17 @@ import typing as t
 from pathlib import Path
 
 import click
-import simplejson
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpressionError, StreamMapConfigError
 
-from tap_generic_rest.errors import REDACTOR, UserError
-from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
-from tap_generic_rest.logs import report_error, stream_map_error
-from tap_generic_rest.progress import PROGRESS
-from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
-from tap_generic_rest.tap import TapGenericRest
-
-USER_ERRORS = (UserError, FatalAPIError, ConfigValidationError)
+from tap_generic_rest.deferred import UNUSED_BY_A_SYNC, defer
 
 
 @click.command("import")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(pipeline: Path) -> None:
     """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
+    from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+    from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
+
     config = import_pipeline(pipeline)
     click.echo(to_yaml(config, pipeline), nl=False)
     unknown = [name for name in setting_references(config) if name not in CONFIG_SCHEMA["properties"]]
@@ -36,6 +35,8 @@ def import_command(pipeline: Path) -> None:
 
 def run_import(args: list[str]) -> t.NoReturn:
     """``tap-generic-rest import PIPELINE.py``; errors are one line and a non-zero exit, as the tap's."""
+    from tap_generic_rest.errors import UserError
+
     try:
         import_command.main(args=args, prog_name="tap-generic-rest import", standalone_mode=False)
     except click.ClickException as exc:
@@ -52,11 +53,21 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["import"]:
         run_import(args[1:])
+    defer(*UNUSED_BY_A_SYNC)
+    import simplejson
+    from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpressionError, StreamMapConfigError
+
+    from tap_generic_rest.errors import REDACTOR, UserError
+    from tap_generic_rest.logs import report_error, stream_map_error
+    from tap_generic_rest.progress import PROGRESS, flush_writers
+    from tap_generic_rest.tap import TapGenericRest
+
     PROGRESS.reset()
     try:
         try:
             code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
         finally:
+            flush_writers()
             PROGRESS.summary()
     except click.exceptions.Abort:
         sys.exit(130)
@@ -69,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     except (MapExpressionError, StreamMapConfigError) as exc:
         report_error(f"tap-generic-rest: error: {REDACTOR.text(stream_map_error(exc))}")
         sys.exit(1)
-    except USER_ERRORS as exc:
+    except (UserError, FatalAPIError, ConfigValidationError) as exc:
         detail = "; ".join(getattr(exc, "errors", None) or []) or str(exc)
         report_error(f"tap-generic-rest: error: {REDACTOR.text(detail)}")
         sys.exit(1)

@@ -20,59 +20,77 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
 Record = dict[str, t.Any]
-#: records of one prefetched partition buffered ahead of the writer
+#: records of one prefetched partition buffered ahead of the writer (then its worker parks it)
 QUEUE_RECORDS = 1000
+#: parent records read ahead per worker: enough queued child requests that a worker finishing one
+#: always finds the next, while the writer is still busy with an earlier parent
+LOOKAHEAD_PER_WORKER = 2
 _DONE = object()
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
-    """The run ended (finished or failed): a worker stops."""
-
-
 class Prefetch:
-    """Records of one partition, produced by a worker, consumed once by the main thread."""
+    """Records of one partition, produced by workers, consumed once by the main thread.
+
+    A worker reads the partition's records into the buffer until it holds ``QUEUE_RECORDS``; then
+    it *parks* the partition (its generator kept, half-read) and is free for other work, instead
+    of holding one of the pool's slots while the writer is busy elsewhere. The consumer resubmits
+    a parked partition once it has taken half the buffer. One partition is read by one thread at
+    a time, so its pages keep their order.
+    """
 
     def __init__(self, pool: FetchPool, source: Callable[[], Iterable[Record]], on_discard: Callable[[], None]) -> None:
-        """An empty bounded queue."""
+        """Nothing read yet."""
         self._pool = pool
         self._source = source
         self._on_discard = on_discard
         self.taken = False
-        self._claim = threading.Lock()
+        self._lock = threading.Lock()
         self._started = False  # by a worker, or inline by the consumer
-        self._queue: queue.Queue[t.Any] = queue.Queue(maxsize=QUEUE_RECORDS)
+        self._parked = False
+        self._discarded = False
+        self._records: Iterator[Record] | None = None
+        self._queue: queue.SimpleQueue[t.Any] = queue.SimpleQueue()
         self._error: BaseException | None = None
 
     def _start(self) -> bool:
-        with self._claim:
+        with self._lock:
             started, self._started = self._started, True
         return not started
 
     def produce(self) -> None:
-        """(worker) Put every record, then the end or the error (unless the consumer came first)."""
-        if not self._start():
-            return
+        """(worker) Read records into the buffer until it is full (park), the end, or an error."""
+        if self._records is None and not self._start():
+            return  # the consumer came first and reads it inline
         try:
-            for record in self._source():
-                self._put(record)
-        except Cancelled:
-            return
+            records = self._records = self._records or iter(self._source())
+            while True:
+                if self._park_if_full():
+                    return  # the consumer resubmits it once it has taken half the buffer
+                if self._pool.closed.is_set() or self._discarded:
+                    return  # the run ended, or nobody will read it: the generator is dropped half-read
+                try:
+                    record = next(records)
+                except StopIteration:
+                    break
+                self._queue.put(record)
         except BaseException as exc:  # re-raised in the main thread, at its place
             self._error = exc
-        try:
-            self._put(_DONE)
-        except Cancelled:
-            return
+        self._queue.put(_DONE)
 
-    def _put(self, item: object) -> None:
-        while True:
-            if self._pool.closed.is_set():
-                raise Cancelled
-            try:
-                self._queue.put(item, timeout=0.2)
-            except queue.Full:
-                continue
+    def _park_if_full(self) -> bool:
+        if self._queue.qsize() < QUEUE_RECORDS:
+            return False
+        with self._lock:
+            self._parked = self._queue.qsize() >= QUEUE_RECORDS  # the consumer may have just taken some
+            return self._parked
+
+    def _resume_if_parked(self) -> None:
+        if not self._parked or self._queue.qsize() > QUEUE_RECORDS // 2:
             return
+        with self._lock:
+            parked, self._parked = self._parked, False
+        if parked:
+            self._pool.resubmit(self)
 
     def __iter__(self) -> Iterator[Record]:
         """(main thread) The records in order; the worker's error where it happened."""
@@ -81,6 +99,7 @@ class Prefetch:
             yield from self._source()
             return
         while True:
+            self._resume_if_parked()
             item = self._queue.get()
             if item is _DONE:
                 if self._error is not None:
@@ -89,15 +108,10 @@ class Prefetch:
             yield item
 
     def discard(self) -> None:
-        """Never consumed: forget it, and drain it so the worker can finish."""
+        """Never consumed: forget it; its worker stops at its next record."""
         self._on_discard()
-        if self._start():
-            return
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        while self._queue.get() is not _DONE:
-            pass
+        self._discarded = True
+        self._start()
 
 
 class FetchPool:
@@ -111,10 +125,10 @@ class FetchPool:
         """At most ``max_concurrency`` fetches at once."""
         self.max_concurrency = max_concurrency
         self.closed = threading.Event()
-        self._tasks: queue.SimpleQueue[Prefetch] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._tasks: deque[Prefetch] = deque()
+        self._ready = threading.Condition()
         self._workers = 0
-        self._idle = 0
+        self._idle = 0  # workers waiting for a task
 
     @property
     def enabled(self) -> bool:
@@ -124,35 +138,40 @@ class FetchPool:
     def submit(self, source: Callable[[], Iterable[Record]], on_discard: Callable[[], None]) -> Prefetch:
         """Fetch ``source``'s records in a worker (``on_discard``: called if they are never consumed)."""
         prefetch = Prefetch(self, source, on_discard)
-        with self._lock:
-            self._tasks.put(prefetch)
-            if self._idle == 0 and self._workers < self.max_concurrency:
-                self._workers += 1
-                threading.Thread(target=self._work, name="tap-generic-rest-fetch", daemon=True).start()
+        self.resubmit(prefetch)
         return prefetch
 
-    def _work(self) -> None:
-        while not self.closed.is_set():
-            with self._lock:
+    def resubmit(self, prefetch: Prefetch) -> None:
+        """Queue ``prefetch`` for a worker: a waiting one, else a new one (up to the bound)."""
+        with self._ready:
+            self._tasks.append(prefetch)
+            if len(self._tasks) > self._idle and self._workers < self.max_concurrency:
+                self._workers += 1
+                threading.Thread(target=self._work, name="tap-generic-rest-fetch", daemon=True).start()
+            else:
+                self._ready.notify()
+
+    def _next(self) -> Prefetch | None:
+        """(worker) The next task; None when the run ended or none came for IDLE_SECONDS."""
+        with self._ready:
+            if not self._tasks and not self.closed.is_set():
                 self._idle += 1
-            try:
-                prefetch = self._tasks.get(timeout=self.IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    self._idle -= 1
-                    if self._tasks.empty():
-                        self._workers -= 1
-                        return
-                continue
-            with self._lock:
+                self._ready.wait(self.IDLE_SECONDS)
                 self._idle -= 1
-            prefetch.produce()
-        with self._lock:
+            if self._tasks and not self.closed.is_set():
+                return self._tasks.popleft()
             self._workers -= 1
+            return None
+
+    def _work(self) -> None:
+        while (prefetch := self._next()) is not None:
+            prefetch.produce()
 
     def close(self) -> None:
         """Stop every worker (at the end of the run, or when it fails)."""
         self.closed.set()
+        with self._ready:
+            self._ready.notify_all()
 
 
 class Lookahead:

@@ -6,7 +6,7 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_generic_rest.concurrency import Lookahead, Prefetch
+from tap_generic_rest.concurrency import LOOKAHEAD_PER_WORKER, Lookahead, Prefetch
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.paginators import PaginationError
@@ -93,17 +93,30 @@ class RecordStream(RetryingStream):
         except PaginationError as exc:
             raise StreamError(f"stream {self.name}: {exc}") from None
 
+    @property
+    def fetches_ahead(self) -> bool:
+        """Whether this stream's partitions are fetched in the pool, ahead of the writer.
+
+        The one place where a stream's concurrency is decided (max_concurrency 1 or dlt
+        ``parallelized: false``: never).
+        """
+        return self.runtime.pool.enabled and self.parallelized
+
     def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """This partition's records (prefetched by a worker, else requested now), with the
         children of the next records fetched ahead."""
         prefetched = self._prefetched.pop(context_key(context), None)
+        if prefetched is None and self.fetches_ahead and self.parent_stream_type is None:
+            # a worker reads the pages, so the next page is on its way while this one is written
+            prefetched = self.runtime.pool.submit(lambda: self.request_records(context), lambda: None)
         records = prefetched if prefetched is not None else self.request_records(context)
-        pool = self.runtime.pool
-        if pool.enabled and self.parent_stream_type is None:
-            self._prefetch_next_stream()
-        if not pool.enabled or not any(c.selected or c.has_selected_descendents for c in self.child_streams):
+        if self.parent_stream_type is None:
+            self._prefetch_following_streams()
+        children = [c for c in self.child_streams if isinstance(c, RecordStream) and c.fetches_ahead]
+        if not any(c.selected or c.has_selected_descendents for c in children):
             return records
-        return Lookahead(pool.max_concurrency, lambda record: self._prefetch_children(record, context)).over(records)
+        depth = LOOKAHEAD_PER_WORKER * self.runtime.pool.max_concurrency
+        return Lookahead(depth, lambda record: self._prefetch_children(record, context)).over(records)
 
     def _prefetch_children(self, record: dict[str, t.Any], context: Context | None) -> list[Prefetch]:
         """Start fetching the children of ``record`` in the pool (what ``_sync_children`` will sync)."""
@@ -114,25 +127,24 @@ class RecordStream(RetryingStream):
         started = [
             child.prefetch(child_context)
             for child in self.child_streams
-            if isinstance(child, RecordStream) and (child.selected or child.has_selected_descendents)
+            if isinstance(child, RecordStream)
+            and child.fetches_ahead
+            and (child.selected or child.has_selected_descendents)
         ]
         return [prefetch for prefetch in started if prefetch is not None]
 
-    def _prefetch_next_stream(self) -> None:
-        """While this top-level stream syncs, one worker fetches the next one's first records
-        (not an incremental one: its requests may depend on its bookmark)."""
-        streams = list(self._tap.streams.values())
+    def _prefetch_following_streams(self) -> None:
+        """While this top-level stream syncs, workers fetch the first records of the top-level
+        streams after it (as many as there are workers), so small streams do not wait in line."""
+        streams = [s for s in self._tap.streams.values() if s.parent_stream_type is None]
         following = streams[streams.index(self) + 1 :] if self in streams else []
-        for stream in following:
-            if stream.parent_stream_type is None and isinstance(stream, RecordStream):
-                if (stream.selected or stream.has_selected_descendents) and stream.resource.incremental is None:
-                    stream.prefetch({})
-                return
+        wanted = [s for s in following if isinstance(s, RecordStream) and (s.selected or s.has_selected_descendents)]
+        for stream in wanted[: self.runtime.pool.max_concurrency]:
+            if stream.fetches_ahead:
+                stream.prefetch({})
 
     def prefetch(self, context: dict[str, t.Any]) -> Prefetch | None:
         """Fetch this partition's records in a worker, for a ``get_records(context)`` to come."""
-        if not self.parallelized:  # dlt parallelized: false -> fetched in turn, by the writer
-            return None
         key = context_key(context)
         if key in self._prefetched:
             return None  # the same parent twice: the second is fetched when its turn comes

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import typing as t
 
+from singer_sdk.helpers._state import get_starting_replication_value
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams._state import StreamStateManager  # the SDK's, extended below
 from typing_extensions import override
 
@@ -30,25 +33,40 @@ class IndexedStateManager(StreamStateManager):
         self._index: dict[tuple[tuple[str, t.Any], ...], dict[str, t.Any]] | None = None
         #: the list the index was built from (loading STATE after discovery replaces it)
         self._indexed: list[dict[str, t.Any]] | None = None
+        self._lock = threading.Lock()  # fetch workers read bookmarks while the writer adds partitions
 
     @override
     def get_context_state(self, context: Context | None) -> dict[str, t.Any]:
+        return self._context_state(context, create=True)
+
+    def peek_context_state(self, context: Context | None) -> dict[str, t.Any]:
+        """A partition's state if it has one, else ``{}`` (nothing added to the STATE)."""
+        return self._context_state(context, create=False)
+
+    @override
+    def get_starting_replication_value(self, context: Context | None, replication_method: str) -> t.Any | None:
+        if replication_method == REPLICATION_FULL_TABLE:
+            return None
+        return get_starting_replication_value(self.peek_context_state(context))  # reading adds nothing
+
+    def _context_state(self, context: Context | None, *, create: bool) -> dict[str, t.Any]:
         partition = self.get_state_partition_context(context)
         if not partition:
-            return super().get_context_state(context)
-        partitions: list[dict[str, t.Any]] = self.stream_state.setdefault("partitions", [])
-        try:
-            if self._index is None or partitions is not self._indexed:
-                self._index = {context_key(p.get("context")): p for p in partitions}
-                self._indexed = partitions
-            key = context_key(partition)
-            state = self._index.get(key)
-        except TypeError:  # unhashable context values: no index
-            return super().get_context_state(context)
-        if state is None:
-            state = self._index[key] = {"context": dict(partition)}
-            partitions.append(state)
-        return state
+            return self.stream_state if create else self.tap_state.get("bookmarks", {}).get(self.stream_name, {})
+        with self._lock:
+            partitions: list[dict[str, t.Any]] = self.stream_state.setdefault("partitions", [])
+            try:
+                if self._index is None or partitions is not self._indexed:
+                    self._index = {context_key(p.get("context")): p for p in partitions}
+                    self._indexed = partitions
+                key = context_key(partition)
+                state = self._index.get(key)
+            except TypeError:  # unhashable context values: no index
+                return super().get_context_state(context) if create else {}
+            if state is None and create:
+                state = self._index[key] = {"context": dict(partition)}
+                partitions.append(state)
+            return state if state is not None else {}
 
 
 class StatefulStream(IncrementalStream):
@@ -61,6 +79,30 @@ class StatefulStream(IncrementalStream):
     #: as the last write took (a large state is costly to serialize), and always at the end.
     CHILD_STATE_INTERVAL = 1.0
     _finalizing = False
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """No partition started yet."""
+        super().__init__(*args, **kwargs)
+        self._started_partitions: set[tuple[tuple[str, t.Any], ...]] = set()
+
+    @override
+    def _write_starting_replication_value(self, context: Context | None) -> None:
+        super()._write_starting_replication_value(context)
+        self._started_partitions.add(context_key(context))
+
+    @override
+    def get_starting_replication_key_value(self, context: Context | None) -> t.Any | None:
+        """The bookmark a partition starts from; for one not started yet (fetched ahead of its
+        turn), the value its start will write, computed without adding it to the STATE."""
+        if context_key(context) in self._started_partitions or self.replication_method == REPLICATION_FULL_TABLE:
+            return super().get_starting_replication_key_value(context)
+        manager = t.cast("IndexedStateManager", self.state_manager)
+        state = manager.peek_context_state(context)
+        value = state.get("replication_key_value") if state.get("replication_key") == self.replication_key else None
+        start_date = self.config.get("start_date")
+        if value and start_date:
+            return self.compare_start_date(value, start_date)
+        return value or start_date
 
     @property
     @override

@@ -13,9 +13,13 @@ import typing as t
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_generic_rest.conformance import RootConformer
+from tap_generic_rest.progress import CountingWriter
 from tap_generic_rest.records import RecordStream
 
 if t.TYPE_CHECKING:
+    from singer_sdk.singerlib import RecordMessage
+
     from tap_generic_rest.description import Description, Resource
 
 
@@ -24,9 +28,27 @@ class GenericStream(RecordStream):
 
     #: Top-level fields are conformed to the schema (unknown ones dropped with a warning); nested
     #: values pass as the API sent them. Recursive conformance costs much and gains nothing here.
-    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    #: The SDK's ROOT_ONLY conformance, done by a :class:`RootConformer` (same result, prepared once
+    #: per schema), so the SDK's own pass is off.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: the SCHEMA messages last written (the SDK writes them on every sync of every partition)
     _written_schemas: list[dict[str, t.Any]] | None = None
+    _conformer: RootConformer | None = None
+
+    @override
+    def _generate_record_messages(self, record: dict[str, t.Any]) -> t.Generator[RecordMessage, None, None]:
+        schema = self.effective_schema
+        if self._conformer is None or self._conformer.schema is not schema:
+            self._conformer = RootConformer(self.name, schema, self.logger)
+        yield from super()._generate_record_messages(self._conformer.conform(record))
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        """After each top-level stream (``sync_all`` calls this): its last RECORD lines are written too."""
+        super().finalize_state_progress_markers(state)
+        writer = getattr(self._tap, "message_writer", None)
+        if isinstance(writer, CountingWriter):
+            writer.flush()
 
     @override
     def _write_schema_message(self) -> None:

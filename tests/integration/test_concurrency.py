@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 
+from tap_generic_rest.progress import flush_writers
 from tap_generic_rest.ratelimit import RateGate
 from tap_generic_rest.sandbox import Sandbox
 from tap_generic_rest.tap import TapGenericRest
@@ -24,6 +25,7 @@ APIS = ["avatars", "webhooks", "support", "marketing"]
 def messages(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]) -> list[dict[str, t.Any]]:
     capsys.readouterr()
     TapGenericRest(config=config, parse_env_config=False).sync_all()
+    flush_writers()
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
