@@ -70,6 +70,10 @@ class Redactor:
             if isinstance(value, str) and len(value) >= 3:
                 self._secrets.update({value, quote(value, safe=""), quote_plus(value)})
 
+    def clear(self) -> None:
+        """Forget every secret (a process that runs more than one tap, e.g. a test session)."""
+        self._secrets.clear()
+
     def text(self, text: str) -> str:
         """Mask every known secret in ``text``."""
         for secret in sorted(self._secrets, key=len, reverse=True):

@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 
+from tap_generic_rest.errors import REDACTOR
 from tap_generic_rest.progress import flush_writers
 from tap_generic_rest.sandbox import Sandbox
 from tap_generic_rest.sandbox import credentials as sandbox_credentials
@@ -43,8 +44,10 @@ def concurrency_override() -> dict[str, int]:
 
 
 @pytest.fixture(autouse=True)
-def _no_pending_records() -> t.Iterator[None]:
-    """RECORD lines an in-process tap left pending are written within their own test, never a later one's."""
+def _isolated_taps() -> t.Iterator[None]:
+    """In-process taps of one test leave nothing to the next: RECORD lines left pending are written
+    within their own test, and the secrets they registered are forgotten."""
+    REDACTOR.clear()
     yield
     flush_writers()
 
