@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
+from singer_sdk import singerlib as singer
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
@@ -34,13 +37,29 @@ class GenericStream(RecordStream):
     #: the SCHEMA messages last written (the SDK writes them on every sync of every partition)
     _written_schemas: list[dict[str, t.Any]] | None = None
     _conformer: RootConformer | None = None
+    #: the selection mask last seen, and whether it selects every property
+    _full_mask: object = None
+    _all_selected: bool = True
 
     @override
     def _generate_record_messages(self, record: dict[str, t.Any]) -> t.Generator[RecordMessage, None, None]:
+        """The SDK's steps, each prepared once per stream: deselected properties are popped only when
+        some property is deselected (the SDK walks every record otherwise too), then the root is
+        conformed and every stream map applied."""
         schema = self.effective_schema
         if self._conformer is None or self._conformer.schema is not schema:
             self._conformer = RootConformer(self.name, schema, self.logger)
-        yield from super()._generate_record_messages(self._conformer.conform(record))
+        mask = self.mask
+        if self._full_mask is not mask:
+            self._full_mask, self._all_selected = mask, all(mask.values())
+        if not self._all_selected:
+            pop_deselected_record_properties(record, self.schema, mask)
+        record = self._conformer.conform(record)
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield singer.RecordMessage(stream=stream_map.stream_alias, record=mapped,
+                                           version=self._stream_version, time_extracted=utc_now())
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:

@@ -330,3 +330,22 @@ def test_record_without_replication_key_is_emitted_in_a_sync(
     incremental_tap: t.Callable[..., TapGenericRest], sync: t.Callable[..., t.Any]
 ) -> None:
     assert [record["id"] for record in sync(incremental_tap([{"id": "absent"}]))["items"]] == ["absent"]
+
+
+@pytest.mark.parametrize("deselected", [(), ("name",), ("name", "tag")])
+def test_deselected_properties_are_not_emitted(
+    deselected: tuple[str, ...], requests_mock: rm.Mocker, make_tap: t.Callable[..., TapGenericRest],
+    sync: t.Callable[..., t.Any],
+) -> None:
+    """A catalog that deselects properties: they leave every record; with none deselected all stay."""
+    from tap_generic_rest.tap import TapGenericRest
+    requests_mock.get(URL, json={"data": [{"id": "1", "name": "a", "tag": "t", "app_id": "x"}]})
+    catalog = make_tap().catalog_dict
+    for entry in catalog["streams"][0]["metadata"]:
+        if entry["breadcrumb"] == []:
+            entry["metadata"]["selected"] = True
+        elif entry["breadcrumb"][-1] in deselected:
+            entry["metadata"]["selected"] = False
+    tap = TapGenericRest(config=dict(make_tap().config), catalog=catalog, parse_env_config=False)
+    [record] = sync(tap)["items"]
+    assert set(record) == {"id", "name", "tag", "app_id"} - set(deselected)
