@@ -51,7 +51,7 @@ def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     import requests
     from singer_sdk.streams.rest import RESTStream
 
-    from tap_generic_rest.progress import flush_writers
+    from tap_generic_rest.run.progress import flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     sent: list[dict[str, t.Any]] = []
@@ -191,7 +191,7 @@ def bench(args: argparse.Namespace) -> None:
 
 
 def run_api(api: str, sandbox: Sandbox, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
-    from tap_generic_rest.sandbox import credentials
+    from generic_rest_sandbox import credentials
 
     base = f"http://127.0.0.1:{sandbox.port}"
     base_url = f"{base}/{MOUNTS.get(api, api)}"

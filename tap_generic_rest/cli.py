@@ -21,7 +21,7 @@ from tap_generic_rest.deferred import UNUSED_BY_A_SYNC, defer
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(pipeline: Path) -> None:
     """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
-    from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+    from tap_generic_rest.importers.dlt import import_pipeline, setting_references, to_yaml
     from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 
     config = import_pipeline(pipeline)
@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpressionError, StreamMapConfigError
 
     from tap_generic_rest.errors import REDACTOR, UserError
-    from tap_generic_rest.logs import report_error, stream_map_error
-    from tap_generic_rest.progress import PROGRESS, flush_writers
+    from tap_generic_rest.run.logs import report_error, stream_map_error
+    from tap_generic_rest.run.progress import PROGRESS, flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     PROGRESS.reset()

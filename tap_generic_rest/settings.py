@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from tap_generic_rest.description import BUILTIN_APIS
+from tap_generic_rest.description.load import BUILTIN_APIS
 
 SECRET_SETTINGS = ("api_key", "password", "access_token", "client_id", "client_secret")
 

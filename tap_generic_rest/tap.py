@@ -11,17 +11,17 @@ from pathlib import Path
 from singer_sdk import Tap
 from typing_extensions import override
 
-from tap_generic_rest.columns import apply_hints
-from tap_generic_rest.description import BUILTIN_APIS, Description, Resource, builtin_path, load_description
+from tap_generic_rest.description.columns import apply_hints
+from tap_generic_rest.description.load import BUILTIN_APIS, Description, Resource, builtin_path, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_log_redaction
-from tap_generic_rest.inference import SchemaSampler
-from tap_generic_rest.logs import install as install_run_logging
-from tap_generic_rest.logs import remember_stream_maps, warn_unknown_settings
-from tap_generic_rest.progress import PROGRESS, CountingWriter
-from tap_generic_rest.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
+from tap_generic_rest.expressions.templating import to_datetime
+from tap_generic_rest.run.logs import install as install_run_logging
+from tap_generic_rest.run.logs import remember_stream_maps, warn_unknown_settings
+from tap_generic_rest.run.progress import PROGRESS, CountingWriter
+from tap_generic_rest.run.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
-from tap_generic_rest.streams import GenericStream, build_stream_classes
-from tap_generic_rest.templating import to_datetime
+from tap_generic_rest.streams.factory import GenericStream, build_stream_classes
+from tap_generic_rest.streams.inference import SchemaSampler
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Auth

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tap_generic_rest.description import BUILTIN_APIS
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 CATALOGS = Path(__file__).resolve().parents[1] / "catalogs"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tap_generic_rest.description import load_description
+from tap_generic_rest.description.load import load_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.importer import import_pipeline, setting_references, to_yaml
+from tap_generic_rest.importers.dlt import import_pipeline, setting_references, to_yaml
 from tap_generic_rest.settings import SECRET_SETTINGS
 
 SEED_PIPELINES = sorted((Path(__file__).parent / "seed_pipelines").glob("seed_*.py"))

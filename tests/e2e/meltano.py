@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 PROJECT = Path(__file__).resolve().parents[2]
 MELTANO = shutil.which("meltano", path=str(Path(sys.executable).parent)) or "meltano"

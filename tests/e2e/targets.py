@@ -14,7 +14,7 @@ from tests.e2e.meltano import meltano, plugin_env, plugin_name
 if t.TYPE_CHECKING:
     import subprocess
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 
 def tap_env(api: str, sandbox: Sandbox, flattening_depth: int | None = None) -> dict[str, str]:

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 import yaml
 
-from tap_generic_rest.description import BUILTIN_APIS
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tests.e2e.meltano import (
     MELTANO,
     PROJECT,
@@ -33,7 +33,7 @@ from tests.e2e.meltano import (
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 DEFINITION = PROJECT / "plugins" / "extractors" / "tap-generic-rest.yml"
 #: JSON Schema type of an --about setting -> the Meltano kinds that declare it

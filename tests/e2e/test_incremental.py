@@ -14,14 +14,15 @@ import uuid
 import duckdb
 import pytest
 
-from tap_generic_rest.description import builtin_path, load_description
+from tap_generic_rest.description.load import builtin_path, load_description
 from tests.e2e.meltano import ensure_installed, meltano_run
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.description import Resource
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
+
+    from tap_generic_rest.description.load import Resource
 
 KEY_SEPARATOR = "|"
 

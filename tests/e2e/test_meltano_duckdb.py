@@ -10,13 +10,13 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_description
+from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description
 from tests.e2e.meltano import distinct_keys, ensure_installed, meltano_run, table_counts
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -10,14 +10,14 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_description
+from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description
 from tests.e2e.meltano import ensure_installed
 from tests.e2e.targets import run_pipeline
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 #: target-jsonl 0.1.4 names a file ``<stream>-<run start, YYYYmmddTHHMMSS>.jsonl``.
 FILE_NAME = re.compile(r"(?P<stream>.+)-\d{8}T\d{6}\.jsonl")

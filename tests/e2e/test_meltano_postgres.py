@@ -13,14 +13,15 @@ import typing as t
 import pytest
 from singer_sdk.helpers._flattening import flatten_schema
 
-from tap_generic_rest.description import BUILTIN_APIS
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 from tests.e2e.meltano import ensure_installed
 from tests.e2e.targets import run_pipeline
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
+
     from tests.e2e.postgres import PostgresServer
 
 FLATTENING_DEPTH = 1

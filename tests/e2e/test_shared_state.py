@@ -13,7 +13,7 @@ import subprocess
 import typing as t
 import uuid
 
-from tap_generic_rest.description import builtin_path, load_description
+from tap_generic_rest.description.load import builtin_path, load_description
 from tests.e2e.meltano import (
     MELTANO,
     PROJECT,
@@ -27,7 +27,8 @@ from tests.e2e.meltano import (
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
+
     from tests.e2e.postgres import PostgresServer
 
 #: webhooks in two jobs (meltano.yml): each parent with its children, the SDK needs them in one job

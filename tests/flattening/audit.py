@@ -18,8 +18,9 @@ from collections import Counter
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 
-from tap_generic_rest.description import BUILTIN_APIS
-from tap_generic_rest.sandbox import Sandbox
+from generic_rest_sandbox import Sandbox
+
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 

@@ -11,7 +11,7 @@ import typing as t
 import pytest
 import yaml
 
-from tap_generic_rest.description import BUILTIN_APIS
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tests.conftest import FAST_RETRIES, sandbox_config
 from tests.flattening.audit import DEPTHS, Sync, flattening, lost, sync, undeclared
 
@@ -19,8 +19,7 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
     import requests_mock as rm
-
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 
 #: The unflattened sync of each API, run once per sandbox and compared at every depth.

@@ -9,10 +9,10 @@ import time
 import typing as t
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.progress import flush_writers
-from tap_generic_rest.ratelimit import RateGate
-from tap_generic_rest.sandbox import Sandbox
+from tap_generic_rest.http.ratelimit import RateGate
+from tap_generic_rest.run.progress import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 

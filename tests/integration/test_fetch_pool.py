@@ -12,9 +12,9 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest import concurrency
-from tap_generic_rest.concurrency import FetchPool
-from tap_generic_rest.progress import flush_writers
+from tap_generic_rest.run import pool as concurrency
+from tap_generic_rest.run.pool import FetchPool
+from tap_generic_rest.run.progress import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 from tests.integration.test_concurrency import data_messages, messages
@@ -22,7 +22,7 @@ from tests.integration.test_concurrency import data_messages, messages
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 WAIT = 10.0  # seconds a test waits for a worker before failing (a bound, not a measurement)
 

@@ -9,7 +9,7 @@ from tests.conftest import sandbox_config
 from tests.integration.conftest import catalog_selecting
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 FUTURE = "2099-01-01T00:00:00Z"
 
@@ -46,8 +46,7 @@ def test_child_bookmarks_are_per_parent(sandbox: Sandbox, run_tap: t.Callable[..
 
 def _application_ids(sandbox: Sandbox) -> set[str]:
     import requests
-
-    from tap_generic_rest.sandbox import credentials
+    from generic_rest_sandbox import credentials
 
     ids: set[str] = set()
     iterator = None

@@ -6,8 +6,8 @@ import json
 import typing as t
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.sandbox import Sandbox
 from tests.conftest import sandbox_config
 
 START = 1_704_067_200  # 2024-01-01T00:00:00Z
@@ -76,7 +76,7 @@ def test_a_long_sync_outlives_its_tokens(run_tap: t.Callable[..., t.Any]) -> Non
 
 
 def test_bad_client_credentials_fail_clearly(own_sandbox: Sandbox, run_tap: t.Callable[..., t.Any]) -> None:
-    from tap_generic_rest.auth import AuthError
+    from tap_generic_rest.http.auth import AuthError
 
     with pytest.raises(AuthError, match=r"HTTP 401 invalid_client; check the client_id and client_secret"):
         run_tap(sandbox_config(own_sandbox, "oauth_offset", client_secret="wrong-secret"))

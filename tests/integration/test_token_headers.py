@@ -10,7 +10,7 @@ from tap_generic_rest import __version__
 from tests.conftest import sandbox_config
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.sandbox import Sandbox
+    from generic_rest_sandbox import Sandbox
 
 
 @pytest.mark.parametrize(("settings", "agent"), [

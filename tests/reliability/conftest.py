@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tap_generic_rest.runtime import DEFAULT_MAX_CONCURRENCY
+from tap_generic_rest.run.runtime import DEFAULT_MAX_CONCURRENCY
 from tests.conftest import CONCURRENCY_ENV
 
 

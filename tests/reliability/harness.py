@@ -11,15 +11,17 @@ import typing as t
 from dataclasses import dataclass, field
 from functools import cache
 
-from tap_generic_rest.description import builtin_path, load_description
-from tap_generic_rest.sandbox.controller import TOKEN_PATH
+from generic_rest_sandbox.controller import TOKEN_PATH
+
+from tap_generic_rest.description.load import builtin_path, load_description
 from tap_generic_rest.tap import TapGenericRest
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    from tap_generic_rest.description import Description
-    from tap_generic_rest.sandbox import RecordedRequest, Sandbox
+    from generic_rest_sandbox import RecordedRequest, Sandbox
+
+    from tap_generic_rest.description.load import Description
 
 #: The one-line error prefix of the CLI (cli.py).
 ERROR_PREFIX = "tap-generic-rest: error:"

@@ -13,10 +13,10 @@ import typing as t
 from dataclasses import dataclass, field
 
 import pytest
+from generic_rest_sandbox import Sandbox
+from generic_rest_sandbox.base import is_vanished
+from generic_rest_sandbox.faults import RETRY_AFTER_STATUSES
 
-from tap_generic_rest.sandbox import Sandbox
-from tap_generic_rest.sandbox.base import is_vanished
-from tap_generic_rest.sandbox.faults import RETRY_AFTER_STATUSES
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 from tests.reliability.harness import (
@@ -35,7 +35,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tap_generic_rest.sandbox import RecordedRequest
+    from generic_rest_sandbox import RecordedRequest
 
 Log = list["RecordedRequest"]
 #: The sandbox's Retry-After (s), sent with 429 and 503.

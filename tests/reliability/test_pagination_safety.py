@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.sandbox import Sandbox
 from tests.conftest import sandbox_config
 from tests.reliability.harness import SingerOutput, catalog, data_requests, error_lines, request_key, run_cli
 

@@ -10,8 +10,8 @@ import subprocess
 import typing as t
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.sandbox import Sandbox
 from tests.conftest import sandbox_config
 from tests.reliability.harness import SingerOutput, cli_command, run_cli
 

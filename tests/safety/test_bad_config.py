@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.description import BUILTIN_APIS
-from tap_generic_rest.sandbox import Sandbox
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tests.conftest import sandbox_config
 from tests.safety.helpers import (
     FAST,

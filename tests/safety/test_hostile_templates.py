@@ -17,7 +17,7 @@ from urllib.parse import unquote_plus
 import pytest
 import requests_mock as rm
 
-from tap_generic_rest.templating import compile_string
+from tap_generic_rest.expressions.templating import compile_string
 from tests.safety.helpers import (
     FAST,
     Answer,

@@ -30,8 +30,8 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
     import requests_mock as rm
+    from generic_rest_sandbox import Sandbox
 
-    from tap_generic_rest.sandbox import Sandbox
     from tests.safety.helpers import TapRun
 
 URL = f"{BASE_URL}/items"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
+from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.sandbox import Sandbox
 from tap_generic_rest.settings import SECRET_SETTINGS
 from tests.conftest import sandbox_config
 from tests.safety.helpers import FAST, Answer, CannedApi, Received, TapRun, resource, run_tap, write_description

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 import requests
-
-from tap_generic_rest.sandbox import Fault, Sandbox, composite_key
-from tap_generic_rest.sandbox.cli import main as cli_main
-from tap_generic_rest.sandbox.credentials import ACCESS_TOKEN, API_KEY, CLIENT_ID, CLIENT_SECRET
+from generic_rest_sandbox import Fault, Sandbox, composite_key
+from generic_rest_sandbox.cli import main as cli_main
+from generic_rest_sandbox.credentials import ACCESS_TOKEN, API_KEY, CLIENT_ID, CLIENT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BEARER = {"Authorization": f"Bearer {API_KEY}"}
@@ -780,7 +779,7 @@ def test_cli_print_counts_matches_sandbox():
 
 def test_cli_serves_until_sigterm():
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-m", "tap_generic_rest.sandbox", "--port", "0", "--fault", "avatars:rate_limit:9"]
+    command = [sys.executable, "-m", "generic_rest_sandbox", "--port", "0", "--fault", "avatars:rate_limit:9"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None

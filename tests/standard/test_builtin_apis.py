@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import atexit
 
+from generic_rest_sandbox import Sandbox
 from singer_sdk.testing import get_tap_test_class
 
-from tap_generic_rest.description import BUILTIN_APIS
-from tap_generic_rest.sandbox import Sandbox
+from tap_generic_rest.description.load import BUILTIN_APIS
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 

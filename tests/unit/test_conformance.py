@@ -10,7 +10,7 @@ import pytest
 from singer_sdk.helpers._typing import conform_record_data_types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_generic_rest.conformance import RootConformer
+from tap_generic_rest.streams.conformance import RootConformer
 
 SCHEMA = {
     "type": "object",

@@ -8,9 +8,9 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_description, parse_description
+from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description, parse_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.paginator_types import Cursor, PageNumber
+from tap_generic_rest.pagination.types import Cursor, PageNumber
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

@@ -24,7 +24,7 @@ FIELDS = ("id", "_posts_id", "updated", "ts", "cid")
 @pytest.fixture
 def tap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> t.Callable[..., TapGenericRest]:
     """A tap on a dlt config written as JSON; discovery (inference, tested elsewhere) makes no request here."""
-    monkeypatch.setattr("tap_generic_rest.inference.SchemaSampler.infer_schema", lambda self, stream: {
+    monkeypatch.setattr("tap_generic_rest.streams.inference.SchemaSampler.infer_schema", lambda self, stream: {
         "type": "object", "properties": {name: {} for name in FIELDS}})
 
     def make(config: dict[str, t.Any], **settings: t.Any) -> TapGenericRest:

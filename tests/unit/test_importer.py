@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tap_generic_rest.cli import main
-from tap_generic_rest.importer import PipelineImportError, import_pipeline, to_yaml
+from tap_generic_rest.importers.dlt import PipelineImportError, import_pipeline, to_yaml
 
 
 def write(tmp_path: Path, source: str) -> Path:

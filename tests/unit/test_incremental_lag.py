@@ -8,7 +8,7 @@ import typing as t
 import pytest
 
 from tap_generic_rest.errors import DescriptionError, StreamError
-from tap_generic_rest.lag import LagError, apply_lag
+from tap_generic_rest.expressions.lag import LagError, apply_lag
 from tap_generic_rest.tap import TapGenericRest
 
 if t.TYPE_CHECKING:

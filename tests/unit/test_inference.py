@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import simplejson
 
-from tap_generic_rest.description import BUILTIN_APIS, builtin_path, load_description
-from tap_generic_rest.inference import infer_value_schema, schema_from_records
+from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description
+from tap_generic_rest.streams.inference import infer_value_schema, schema_from_records
 from tap_generic_rest.tap import TapGenericRest
 
 if t.TYPE_CHECKING:

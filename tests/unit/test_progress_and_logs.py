@@ -9,8 +9,8 @@ import pytest
 from singer_sdk import metrics
 from singer_sdk.exceptions import MapExpressionError
 
-from tap_generic_rest import logs
-from tap_generic_rest.progress import Progress, RequestCounter, RetryCounter
+from tap_generic_rest.run import logs
+from tap_generic_rest.run.progress import Progress, RequestCounter, RetryCounter
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_progress_lines_are_throttled_per_stream(
     progress_logger: logging.Logger, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = iter(float(x) for x in [0, 1, 2, 6, 7, 12] + [12] * 10)
-    monkeypatch.setattr("tap_generic_rest.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("tap_generic_rest.run.progress.time.monotonic", lambda: next(clock))
     progress = Progress(progress_logger, interval=5.0)
     with caplog.at_level(logging.INFO, logger="test-progress"):
         for _ in range(5):

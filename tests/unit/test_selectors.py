@@ -6,7 +6,7 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.selectors import Selector, SelectorNotFoundError, SelectorSyntaxError, dig
+from tap_generic_rest.expressions.selectors import Selector, SelectorNotFoundError, SelectorSyntaxError, dig
 
 DOCUMENT = {
     "data": [{"id": "1"}, {"id": "2"}],

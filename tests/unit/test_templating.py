@@ -7,7 +7,7 @@ import typing as t
 
 import pytest
 
-from tap_generic_rest.templating import (
+from tap_generic_rest.expressions.templating import (
     Condition,
     Template,
     TemplateError,

@@ -20,10 +20,10 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from tap_generic_rest.description import load_description
+from tap_generic_rest.description.load import load_description
 from tap_generic_rest.errors import UserError
-from tap_generic_rest.importer import PipelineImportError, import_pipeline, setting_references
-from tap_generic_rest.streams import build_stream_classes
+from tap_generic_rest.importers.dlt import PipelineImportError, import_pipeline, setting_references
+from tap_generic_rest.streams.factory import build_stream_classes
 from tap_generic_rest.tap import TapGenericRest
 
 HERE = Path(__file__).parent

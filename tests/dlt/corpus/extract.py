@@ -276,7 +276,7 @@ _BLOCK = re.compile(r"```py(?:thon)?[^\n]*\n(.*?)```", re.DOTALL)
 
 def docs_configs(git: str) -> t.Iterator[dict[str, t.Any]]:
     """Every config dict in dlt's docs' Python blocks, read as ``tap-generic-rest import`` reads it."""
-    from tap_generic_rest.importer import PipelineImportError, _LiteralReader
+    from tap_generic_rest.importers.dlt import PipelineImportError, _LiteralReader
 
     for path in DOCS:
         text = git_show(git, path)

@@ -10,10 +10,10 @@ import typing as t
 from dataclasses import dataclass, field
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.auth import Auth
-    from tap_generic_rest.paginators import Pagination
-    from tap_generic_rest.selectors import Selector
-    from tap_generic_rest.templating import Template
+    from tap_generic_rest.expressions.selectors import Selector
+    from tap_generic_rest.expressions.templating import Template
+    from tap_generic_rest.http.auth import Auth
+    from tap_generic_rest.pagination.base import Pagination
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_generic_rest.dlt_incremental import record_filter
+from tap_generic_rest.description.incremental import record_filter
 from tap_generic_rest.errors import StreamError
-from tap_generic_rest.lag import LagError, apply_lag, lag_active
-from tap_generic_rest.stream_base import StreamBase, context_key
-from tap_generic_rest.templating import to_datetime
+from tap_generic_rest.expressions.lag import LagError, apply_lag, lag_active
+from tap_generic_rest.expressions.templating import to_datetime
+from tap_generic_rest.streams.base import StreamBase, context_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable

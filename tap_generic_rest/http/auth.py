@@ -21,9 +21,9 @@ from typing_extensions import override
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import AuthError
-from tap_generic_rest.oauth import ClientCredentialsAuthenticator
-from tap_generic_rest.redirects import RedirectRefusedError, SameHostSession
-from tap_generic_rest.templating import Template, compile_string, referenced_keys
+from tap_generic_rest.expressions.templating import Template, compile_string, referenced_keys
+from tap_generic_rest.http.oauth import ClientCredentialsAuthenticator
+from tap_generic_rest.http.session import RedirectRefusedError, SameHostSession
 
 __all__ = ["AUTH_TYPES", "Auth", "AuthError", "ClientCredentialsAuthenticator", "RedirectRefusedError",
            "SameHostSession", "build_auth"]

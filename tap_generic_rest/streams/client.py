@@ -10,8 +10,8 @@ from typing_extensions import override
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
-from tap_generic_rest.state import StatefulStream
-from tap_generic_rest.templating import Template, TemplateError, render_tree
+from tap_generic_rest.expressions.templating import Template, TemplateError, render_tree
+from tap_generic_rest.streams.state import StatefulStream
 
 if t.TYPE_CHECKING:
     import requests

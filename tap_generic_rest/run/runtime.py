@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from tap_generic_rest.auth import SameHostSession
-from tap_generic_rest.concurrency import FetchPool
-from tap_generic_rest.ratelimit import RateGate
+from tap_generic_rest.http.auth import SameHostSession
+from tap_generic_rest.http.ratelimit import RateGate
+from tap_generic_rest.run.pool import FetchPool
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,10 +10,10 @@ from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR
-from tap_generic_rest.paginators import Pagination, PaginationError, set_value
-from tap_generic_rest.responses import response_json
-from tap_generic_rest.selectors import lookup
-from tap_generic_rest.templating import Condition
+from tap_generic_rest.expressions.selectors import lookup
+from tap_generic_rest.expressions.templating import Condition
+from tap_generic_rest.http.responses import response_json
+from tap_generic_rest.pagination.base import Pagination, PaginationError, set_value
 
 if t.TYPE_CHECKING:
     import requests

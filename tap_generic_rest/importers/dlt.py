@@ -19,7 +19,7 @@ import typing as t
 import yaml
 
 from tap_generic_rest.errors import UserError
-from tap_generic_rest.import_refusals import describe, name_of, python_only
+from tap_generic_rest.importers.dlt_refusals import describe, name_of, python_only
 
 if t.TYPE_CHECKING:
     from pathlib import Path

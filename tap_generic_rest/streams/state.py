@@ -11,8 +11,8 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams._state import StreamStateManager  # the SDK's, extended below
 from typing_extensions import override
 
-from tap_generic_rest.incremental import IncrementalStream
-from tap_generic_rest.stream_base import context_key
+from tap_generic_rest.streams.base import context_key
+from tap_generic_rest.streams.incremental import IncrementalStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context

@@ -16,14 +16,14 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_generic_rest.conformance import RootConformer
-from tap_generic_rest.progress import CountingWriter
-from tap_generic_rest.records import RecordStream
+from tap_generic_rest.run.progress import CountingWriter
+from tap_generic_rest.streams.conformance import RootConformer
+from tap_generic_rest.streams.records import RecordStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.singerlib import RecordMessage
 
-    from tap_generic_rest.description import Description, Resource
+    from tap_generic_rest.description.load import Description, Resource
 
 
 class GenericStream(RecordStream):

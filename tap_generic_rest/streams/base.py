@@ -13,8 +13,8 @@ import typing as t
 from singer_sdk import RESTStream
 
 if t.TYPE_CHECKING:
-    from tap_generic_rest.description import Description, Resource
-    from tap_generic_rest.runtime import SyncRuntime
+    from tap_generic_rest.description.load import Description, Resource
+    from tap_generic_rest.run.runtime import SyncRuntime
 
 
 def context_key(context: t.Mapping[str, t.Any] | None) -> tuple[tuple[str, t.Any], ...]:

@@ -6,14 +6,14 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_generic_rest.concurrency import LOOKAHEAD_PER_WORKER, Lookahead, Prefetch
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.failures import ParentGone, ResponseIgnored
-from tap_generic_rest.paginators import PaginationError
-from tap_generic_rest.responses import MalformedResponseError, response_json
-from tap_generic_rest.retries import RetryingStream
-from tap_generic_rest.selectors import SelectorNotFoundError, lookup
-from tap_generic_rest.stream_base import context_key
+from tap_generic_rest.expressions.selectors import SelectorNotFoundError, lookup
+from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
+from tap_generic_rest.http.responses import MalformedResponseError, response_json
+from tap_generic_rest.pagination.base import PaginationError
+from tap_generic_rest.run.pool import LOOKAHEAD_PER_WORKER, Lookahead, Prefetch
+from tap_generic_rest.streams.base import context_key
+from tap_generic_rest.streams.retries import RetryingStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable

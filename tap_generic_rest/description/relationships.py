@@ -12,7 +12,7 @@ import re
 import typing as t
 
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.templating import Part, TemplateError
+from tap_generic_rest.expressions.templating import Part, TemplateError
 
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)([^{}]*)\}")
 INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")

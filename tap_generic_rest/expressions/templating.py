@@ -22,8 +22,8 @@ import typing as t
 
 from jinja2 import nodes
 
-from tap_generic_rest.datetimes import format_datetime, to_datetime
-from tap_generic_rest.template_sandbox import (
+from tap_generic_rest.expressions.datetimes import format_datetime, to_datetime
+from tap_generic_rest.expressions.sandbox import (
     Condition,
     TemplateError,
     Variables,

@@ -7,7 +7,9 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_generic_rest.paginator_types import (
+from tap_generic_rest.http.responses import response_json
+from tap_generic_rest.pagination.base import Pagination
+from tap_generic_rest.pagination.types import (
     Cursor,
     HeaderCursor,
     HeaderLink,
@@ -17,8 +19,6 @@ from tap_generic_rest.paginator_types import (
     Scroll,
     SinglePage,
 )
-from tap_generic_rest.paginators import Pagination
-from tap_generic_rest.responses import response_json
 
 if t.TYPE_CHECKING:
     import requests

@@ -17,24 +17,24 @@ from pathlib import Path
 
 import yaml
 
-from tap_generic_rest.auth import build_auth
-from tap_generic_rest.columns import apply_hints, column_hints, column_keys, hint_errors
-from tap_generic_rest.description_model import Description, Endpoint, Parent, Resource
-from tap_generic_rest.description_schema import schema_error
-from tap_generic_rest.dlt_incremental import incremental_spec
-from tap_generic_rest.dlt_normalize import normalize, normalize_auth
+from tap_generic_rest.description.columns import apply_hints, column_hints, column_keys, hint_errors
+from tap_generic_rest.description.incremental import incremental_spec
+from tap_generic_rest.description.model import Description, Endpoint, Parent, Resource
+from tap_generic_rest.description.normalize import normalize, normalize_auth
+from tap_generic_rest.description.relationships import Relationship
+from tap_generic_rest.description.schema import schema_error
+from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.errors import DescriptionError, UserError
-from tap_generic_rest.paginator_registry import build_pagination
-from tap_generic_rest.relationships import Relationship
-from tap_generic_rest.schema_files import load_schema
-from tap_generic_rest.selectors import Selector, SelectorSyntaxError
-from tap_generic_rest.templating import Template, compile_tree, referenced_keys, referenced_slice_keys
+from tap_generic_rest.expressions.selectors import Selector, SelectorSyntaxError
+from tap_generic_rest.expressions.templating import Template, compile_tree, referenced_keys, referenced_slice_keys
+from tap_generic_rest.http.auth import build_auth
+from tap_generic_rest.pagination.registry import build_pagination
 
 __all__ = ["BUILTIN_APIS", "Description", "Endpoint", "Parent", "Resource", "builtin_path", "load_description",
            "parse_description"]
 
 LOGGER = logging.getLogger("tap-generic-rest")
-APIS_DIR = Path(__file__).parent / "apis"
+APIS_DIR = Path(__file__).parent.parent / "apis"
 BUILTIN_APIS = ("avatars", "webhooks", "marketing", "support", "oauth_offset")
 
 

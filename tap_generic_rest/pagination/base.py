@@ -15,8 +15,8 @@ from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, UserError
-from tap_generic_rest.responses import response_json
-from tap_generic_rest.selectors import lookup
+from tap_generic_rest.expressions.selectors import lookup
+from tap_generic_rest.http.responses import response_json
 
 if t.TYPE_CHECKING:
     import requests

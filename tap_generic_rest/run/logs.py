@@ -16,7 +16,7 @@ from singer_sdk import metrics
 from singer_sdk.logging import StructuredFormatter
 from typing_extensions import override
 
-from tap_generic_rest.progress import Progress, RequestCounter, RetryCounter
+from tap_generic_rest.run.progress import Progress, RequestCounter, RetryCounter
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

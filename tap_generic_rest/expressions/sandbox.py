@@ -17,8 +17,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
-from tap_generic_rest.datetimes import format_datetime
 from tap_generic_rest.errors import UserError
+from tap_generic_rest.expressions.datetimes import format_datetime
 
 Variables = t.Mapping[str, t.Any]
 

@@ -10,10 +10,9 @@ import requests
 from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
 
-from tap_generic_rest.auth import RedirectRefusedError
-from tap_generic_rest.client import HttpStream
 from tap_generic_rest.errors import REDACTOR, StreamError
-from tap_generic_rest.failures import (
+from tap_generic_rest.http.auth import RedirectRefusedError
+from tap_generic_rest.http.failures import (
     ParentGone,
     ResponseIgnored,
     TokenRejectedError,
@@ -21,6 +20,7 @@ from tap_generic_rest.failures import (
     error_code,
     reason,
 )
+from tap_generic_rest.streams.client import HttpStream
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator

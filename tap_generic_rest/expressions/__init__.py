@@ -1,0 +1,1 @@
+"""The small languages of descriptions: templates, record selectors, date-times and lag."""

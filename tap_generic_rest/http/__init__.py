@@ -1,0 +1,1 @@
+"""HTTP: authentication, OAuth tokens, the same-host session, rate limits, responses and failures."""

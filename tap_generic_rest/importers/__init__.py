@@ -1,0 +1,1 @@
+"""Importers: other formats' API descriptions written as ours."""

@@ -1,0 +1,1 @@
+"""Paginators: the base, dlt's types and the registry with auto-detection."""

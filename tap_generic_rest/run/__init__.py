@@ -1,0 +1,1 @@
+"""What one run shares: the fetch pool, the writer, progress and logs."""

@@ -1,0 +1,1 @@
+"""The generated singer-sdk streams and what they are built from."""
