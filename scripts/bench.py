@@ -51,7 +51,7 @@ def capture(config: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     import requests
     from singer_sdk.streams.rest import RESTStream
 
-    from tap_generic_rest.run.progress import flush_writers
+    from tap_generic_rest.run.writer import flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     sent: list[dict[str, t.Any]] = []

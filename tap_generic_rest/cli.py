@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from tap_generic_rest.errors import REDACTOR, UserError
     from tap_generic_rest.run.logs import report_error, stream_map_error
-    from tap_generic_rest.run.progress import PROGRESS, flush_writers
+    from tap_generic_rest.run.progress import PROGRESS
+    from tap_generic_rest.run.writer import flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     PROGRESS.reset()

@@ -17,8 +17,9 @@ from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_
 from tap_generic_rest.expressions.templating import to_datetime
 from tap_generic_rest.run.logs import install as install_run_logging
 from tap_generic_rest.run.logs import remember_stream_maps, warn_unknown_settings
-from tap_generic_rest.run.progress import PROGRESS, CountingWriter
+from tap_generic_rest.run.progress import PROGRESS
 from tap_generic_rest.run.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams.factory import GenericStream, build_stream_classes
 from tap_generic_rest.streams.inference import SchemaSampler

@@ -10,7 +10,7 @@ from generic_rest_sandbox import Sandbox
 from generic_rest_sandbox import credentials as sandbox_credentials
 
 from tap_generic_rest.errors import REDACTOR
-from tap_generic_rest.run.progress import flush_writers
+from tap_generic_rest.run.writer import flush_writers
 from tests.e2e.postgres import PostgresServer
 
 #: Short retry settings, so a failing test fails in seconds, not the SDK's half minute.

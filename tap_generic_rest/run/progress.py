@@ -8,18 +8,12 @@ stream runs interleaved with its parent).
 
 from __future__ import annotations
 
-import atexit
 import logging
-import sys
 import threading
 import time
-import typing as t
-import weakref
 from dataclasses import dataclass, field
 
 from singer_sdk import metrics
-from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 #: Seconds between two progress lines of one stream.
@@ -143,51 +137,3 @@ class RetryCounter(logging.Handler):
 
 #: The run's tallies (a process runs one tap); the CLI writes the summary when the run ends.
 PROGRESS = Progress(logging.getLogger("tap-generic-rest"))
-
-
-def flush_writers() -> None:
-    """Write the RECORD lines still pending (the records after a run's last STATE)."""
-    for writer in list(_WRITERS):
-        writer.flush()
-
-
-class CountingWriter(MsgSpecWriter):
-    """The msgspec Singer writer, counting the records it writes, in whole lines.
-
-    RECORD lines are written in batches of up to ``FLUSH_BYTES``; every other message (SCHEMA,
-    STATE, ...) is flushed at once with the records before it, so a STATE reaches the target as
-    soon as it is written and never before its records. (A flush per record cost a system call
-    each, and with fetch workers running, a wait for the interpreter lock after each.)
-    """
-
-    FLUSH_BYTES = 64 * 1024
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Nothing pending; whatever is pending at exit is written then."""
-        super().__init__(*args, **kwargs)
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
-        _WRITERS.add(self)
-
-    @override
-    def write_message(self, message: t.Any) -> None:
-        is_record = isinstance(message, RecordMessage)
-        if is_record:
-            PROGRESS.record(message.stream)
-        line = bytes(self.format_message(message))  # a copy: msgspec reuses one buffer
-        self._pending.append(line)
-        self._pending_bytes += len(line)
-        if not is_record or self._pending_bytes >= self.FLUSH_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the pending lines."""
-        if self._pending:
-            lines, self._pending, self._pending_bytes = self._pending, [], 0
-            sys.stdout.buffer.write(b"".join(lines))
-        sys.stdout.flush()
-
-
-#: the live writers (a writer gone, e.g. of a tap run in-process, has nothing left to write)
-_WRITERS: weakref.WeakSet[CountingWriter] = weakref.WeakSet()
-atexit.register(flush_writers)

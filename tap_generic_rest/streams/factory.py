@@ -16,7 +16,7 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_generic_rest.run.progress import CountingWriter
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.records import RecordStream
 

@@ -12,7 +12,7 @@ import pytest
 from generic_rest_sandbox import Sandbox
 
 from tap_generic_rest.http.ratelimit import RateGate
-from tap_generic_rest.run.progress import flush_writers
+from tap_generic_rest.run.writer import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 

@@ -14,7 +14,7 @@ import pytest
 
 from tap_generic_rest.run import pool as concurrency
 from tap_generic_rest.run.pool import FetchPool
-from tap_generic_rest.run.progress import flush_writers
+from tap_generic_rest.run.writer import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
 from tests.integration.test_concurrency import data_messages, messages
