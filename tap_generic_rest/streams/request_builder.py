@@ -18,29 +18,19 @@ if t.TYPE_CHECKING:
     from singer_sdk.pagination import BaseAPIPaginator
     from singer_sdk.streams.rest import PageContext
 
-    from tap_generic_rest.description.model import Description, Resource
-    from tap_generic_rest.run.runtime import SyncRuntime
+    from tap_generic_rest.streams.scope import Scope
 
 
 class RequestBuilder:
     """The requests of one resource, with the template variables of each partition."""
 
-    def __init__(
-        self,
-        name: str,
-        resource: Resource,
-        description: Description,
-        config: t.Mapping[str, t.Any],
-        *,
-        runtime: SyncRuntime,
-        variables: Callable[[Context | None], dict[str, t.Any]],
-    ) -> None:
-        """Requests of ``resource``; ``variables`` gives a partition's template variables."""
-        self._name = name
-        self._resource = resource
-        self._description = description
-        self._config = config
-        self._runtime = runtime
+    def __init__(self, scope: Scope, variables: Callable[[Context | None], dict[str, t.Any]]) -> None:
+        """Requests of the scope's resource; ``variables`` gives a partition's template variables."""
+        self._name = scope.name
+        self._resource = scope.resource
+        self._description = scope.description
+        self._config = scope.config
+        self._runtime = scope.runtime
         self._variables = variables
 
     @property

@@ -27,8 +27,7 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context, RequestFunc
 
-    from tap_generic_rest.description.model import Description, Resource
-    from tap_generic_rest.run.runtime import SyncRuntime
+    from tap_generic_rest.streams.scope import Scope
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRIABLE_ERRORS = (
@@ -44,49 +43,37 @@ RETRIABLE_ERRORS = (
 class RetryPolicy:
     """Retries 429/5xx and network errors; every final failure is one :class:`StreamError` line."""
 
-    def __init__(
-        self,
-        name: str,
-        resource: Resource,
-        description: Description,
-        config: t.Mapping[str, t.Any],
-        *,
-        runtime: SyncRuntime,
-        logger: logging.Logger,
-    ) -> None:
-        """The policy of one resource's requests."""
-        self._name = name
-        self._resource = resource
-        self._description = description
-        self._config = config
-        self._runtime = runtime
+    def __init__(self, scope: Scope, logger: logging.Logger) -> None:
+        """The policy of the requests of the scope's resource."""
+        self._scope = scope
         self._logger = logger
 
     def validate(self, response: requests.Response) -> None:
         """Raise what ``response`` means: ignored, retriable, a rejected token, a parent gone, or a failure."""
-        self._runtime.gate.observe(response)
+        self._scope.runtime.gate.observe(response)
         status = response.status_code
-        for rule in self._resource.endpoint.response_actions:
+        for rule in self._scope.resource.endpoint.response_actions:
             if rule.get("status_code", status) == status and rule.get("content", "") in response.text:
-                msg = f"stream {self._name}: ignored the response from {REDACTOR.url(response.url)} (HTTP {status})"
+                msg = (f"stream {self._scope.name}: ignored the response from {REDACTOR.url(response.url)} "
+                       f"(HTTP {status})")
                 raise ResponseIgnored(msg)
         if status < HTTPStatus.BAD_REQUEST:
             return
         if status in RETRY_STATUSES:
             raise RetriableAPIError(self._describe(response), response)
         if (status == HTTPStatus.UNAUTHORIZED and error_code(response) == "invalid_token"
-                and self._runtime.authenticator.renews_tokens):
+                and self._scope.runtime.authenticator.renews_tokens):
             raise TokenRejectedError(self._describe(response))
-        if status == HTTPStatus.NOT_FOUND and self._resource.parent is not None:
+        if status == HTTPStatus.NOT_FOUND and self._scope.resource.parent is not None:
             raise ParentGone(self._describe(response))
         raise StreamError(self._describe(response))
 
     def _describe(self, response: requests.Response) -> str:
-        return describe_failure(self._name, self._description.auth.settings(), response)
+        return describe_failure(self._scope.name, self._scope.description.auth.settings(), response)
 
     def wait_generator(self) -> Generator[float, t.Any, None]:
         """Waits between attempts: ``Retry-After`` when given, else exponential from ``backoff_factor``."""
-        factor = float(self._config.get("backoff_factor", 2))
+        factor = float(self._scope.config.get("backoff_factor", 2))
         retry = 0
         exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
         while True:
@@ -96,14 +83,14 @@ class RetryPolicy:
 
     def max_tries(self) -> int:
         """Attempts per request: ``max_retries`` + 1."""
-        return int(self._config.get("max_retries", 3)) + 1
+        return int(self._scope.config.get("max_retries", 3)) + 1
 
     def on_backoff(self, details: t.Any) -> None:
         """Log one retry (the URL redacted)."""
         exception = details.get("exception")
         self._logger.warning(
             "Retrying %s in %.1f s (attempt %d failed: %s)",
-            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self._name,
+            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self._scope.name,
             details.get("wait") or 0.0,
             details.get("tries", 0),
             _short(exception),
@@ -126,7 +113,7 @@ class RetryPolicy:
                 return attempt(prepared, context)
             except TokenRejectedError:
                 self._logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
-                self._runtime.authenticator.renew(prepared)
+                self._scope.runtime.authenticator.renew(prepared)
                 try:
                     return attempt(prepared.copy(), context)
                 except TokenRejectedError as exc:
@@ -139,10 +126,10 @@ class RetryPolicy:
                 msg = f"{exc} (gave up after {attempts} attempts)"
                 raise StreamError(msg) from None
             except RedirectRefusedError as exc:
-                raise StreamError(f"stream {self._name}: {exc}") from None
+                raise StreamError(f"stream {self._scope.name}: {exc}") from None
             except (requests.RequestException, ConnectionError) as exc:
                 msg = (
-                    f"stream {self._name}: {_short(exc)} for {prepared.method} "
+                    f"stream {self._scope.name}: {_short(exc)} for {prepared.method} "
                     f"{REDACTOR.url(str(prepared.url))} (gave up after {attempts} attempts); "
                     "check base_url, the network, or raise request_timeout"
                 )
@@ -154,7 +141,7 @@ class RetryPolicy:
         """Each attempt waits at the run's rate-limit gate first."""
 
         def gated(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            self._runtime.gate.wait()
+            self._scope.runtime.gate.wait()
             return func(prepared, context)
 
         return gated

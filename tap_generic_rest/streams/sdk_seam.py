@@ -23,24 +23,15 @@ from dataclasses import dataclass
 from singer_sdk import RESTStream, Tap
 from singer_sdk import singerlib as singer
 
-# -- private SDK modules (re-exported) -----------------------------------------------------------------
-# the SDK's step of a record's message: properties the catalog deselects leave the record
+# private SDK modules, re-exported (each in ENTRIES with its reason)
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
-
-# the bookmark a partition's state holds (our state index reads it without adding the partition)
 from singer_sdk.helpers._state import get_starting_replication_value
-
-# the SDK's ROOT_ONLY conformance, its one "unmapped properties" warning, and its boolean test
 from singer_sdk.helpers._typing import (
     _is_exclusive_boolean_type,
     _warn_unmapped_properties,
     conform_record_data_types,
 )
-
-# the time_extracted of a RECORD message, as the SDK writes it
 from singer_sdk.helpers._util import utc_now
-
-# the SDK's state manager, extended by our indexed one (no public base for a stream's state)
 from singer_sdk.streams._state import StreamStateManager
 
 if t.TYPE_CHECKING:
@@ -48,16 +39,9 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context, Record
 
-__all__ = [
-    "ENTRIES",
-    "StreamStateManager",
-    "_is_exclusive_boolean_type",
-    "_warn_unmapped_properties",
-    "conform_record_data_types",
-    "get_starting_replication_value",
-    "pop_deselected_record_properties",
-    "utc_now",
-]
+__all__ = ["ENTRIES", "StreamStateManager", "_is_exclusive_boolean_type", "_warn_unmapped_properties",
+           "conform_record_data_types", "get_starting_replication_value", "pop_deselected_record_properties",
+           "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -70,43 +54,53 @@ class Entry:
     reason: str
 
 
-ENTRIES = (
-    Entry("singer_sdk.helpers._catalog", "pop_deselected_record_properties", "import",
-          "the SDK's own step of a record's message, run only when the catalog deselects a property"),
-    Entry("singer_sdk.helpers._state", "get_starting_replication_value", "import",
-          "reads a partition's bookmark from its state (the index finds that state)"),
-    Entry("singer_sdk.helpers._typing", "conform_record_data_types", "import",
-          "the SDK's ROOT_ONLY conformance for the values that need it"),
-    Entry("singer_sdk.helpers._typing", "_is_exclusive_boolean_type", "import",
-          "which properties ROOT_ONLY conformance turns into booleans"),
-    Entry("singer_sdk.helpers._typing", "_warn_unmapped_properties", "import",
-          "the SDK's one warning for properties not in the schema"),
-    Entry("singer_sdk.helpers._util", "utc_now", "import", "a RECORD's time_extracted, as the SDK writes it"),
-    Entry("singer_sdk.streams._state", "StreamStateManager", "import",
-          "extended by IndexedStateManager: partition states found through an index, not a scan"),
-    Entry("singer_sdk.Stream", "_generate_record_messages", "override",
-          "the SDK's steps, prepared once per schema and mask instead of once per record"),
-    Entry("singer_sdk.Stream", "_write_schema_message", "override",
-          "one SCHEMA message per stream per run unless it changes (a child syncs once per parent)"),
-    Entry("singer_sdk.Stream", "_increment_stream_state", "override",
-          "a record re-read inside the lag window does not move the bookmark backwards"),
-    Entry("singer_sdk.Stream", "_write_starting_replication_value", "override",
-          "notes that a partition started (ones fetched ahead compute their start without writing it)"),
-    Entry("singer_sdk.Stream", "_write_state_message", "override",
-          "child streams write STATE at a bounded rate (quadratic otherwise)"),
-    Entry("singer_sdk.Stream", "_generate_schema_messages", "call", "the SCHEMA messages the SDK would write"),
-    Entry("singer_sdk.Stream", "_sync_children", "call",
-          "children of a record the incremental filter drops are still synced"),
-    Entry("singer_sdk.Stream", "_tap", "attribute", "the tap: its streams, its message writer"),
-    Entry("singer_sdk.Stream", "_tap_state", "attribute", "the run's state, for our state manager"),
-    Entry("singer_sdk.Stream", "_state_manager", "attribute", "where the SDK keeps the state manager we build"),
-    Entry("singer_sdk.Stream", "_stream_version", "attribute", "a RECORD's version, as the SDK writes it"),
-    Entry("singer_sdk.Stream", "_schema", "attribute", "an inferred or catalog schema, set after discovery"),
-    Entry("singer_sdk.Tap", "_validate_config", "override",
-          "our settings checks around the SDK's validation (no public hook runs at that moment)"),
-    Entry("singer_sdk.Tap", "_set_compatible_replication_methods", "override",
-          "the first step of a sync: credentials of every synced resource checked before any request"),
-)
+#: (owner, name) -> (how we use it, why)
+_TABLE: dict[tuple[str, str], tuple[str, str]] = {
+    ("singer_sdk.helpers._catalog", "pop_deselected_record_properties"):
+        ("import", "the SDK's own step of a record's message, run only when the catalog deselects a property"),
+    ("singer_sdk.helpers._state", "get_starting_replication_value"):
+        ("import", "reads a partition's bookmark from its state (the index finds that state)"),
+    ("singer_sdk.helpers._typing", "conform_record_data_types"):
+        ("import", "the SDK's ROOT_ONLY conformance for the values that need it"),
+    ("singer_sdk.helpers._typing", "_is_exclusive_boolean_type"):
+        ("import", "which properties ROOT_ONLY conformance turns into booleans"),
+    ("singer_sdk.helpers._typing", "_warn_unmapped_properties"):
+        ("import", "the SDK's one warning for properties not in the schema"),
+    ("singer_sdk.helpers._util", "utc_now"):
+        ("import", "a RECORD's time_extracted, as the SDK writes it"),
+    ("singer_sdk.streams._state", "StreamStateManager"):
+        ("import", "extended by IndexedStateManager: partition states found through an index, not a scan"),
+    ("singer_sdk.Stream", "_generate_record_messages"):
+        ("override", "the SDK's steps, prepared once per schema and mask instead of once per record"),
+    ("singer_sdk.Stream", "_write_schema_message"):
+        ("override", "one SCHEMA message per stream per run unless it changes (a child syncs once per parent)"),
+    ("singer_sdk.Stream", "_increment_stream_state"):
+        ("override", "a record re-read inside the lag window does not move the bookmark backwards"),
+    ("singer_sdk.Stream", "_write_starting_replication_value"):
+        ("override", "notes that a partition started (ones fetched ahead compute their start without writing it)"),
+    ("singer_sdk.Stream", "_write_state_message"):
+        ("override", "child streams write STATE at a bounded rate (quadratic otherwise)"),
+    ("singer_sdk.Stream", "_generate_schema_messages"):
+        ("call", "the SCHEMA messages the SDK would write"),
+    ("singer_sdk.Stream", "_sync_children"):
+        ("call", "children of a record the incremental filter drops are still synced"),
+    ("singer_sdk.Stream", "_tap"):
+        ("attribute", "the tap: its streams, its message writer"),
+    ("singer_sdk.Stream", "_tap_state"):
+        ("attribute", "the run's state, for our state manager"),
+    ("singer_sdk.Stream", "_state_manager"):
+        ("attribute", "where the SDK keeps the state manager we build"),
+    ("singer_sdk.Stream", "_stream_version"):
+        ("attribute", "a RECORD's version, as the SDK writes it"),
+    ("singer_sdk.Stream", "_schema"):
+        ("attribute", "an inferred or catalog schema, set after discovery"),
+    ("singer_sdk.Tap", "_validate_config"):
+        ("override", "our settings checks around the SDK's validation (no public hook runs at that moment)"),
+    ("singer_sdk.Tap", "_set_compatible_replication_methods"):
+        ("override", "the first step of a sync: credentials of every synced resource checked before any request"),
+}
+#: every private SDK name we rely on
+ENTRIES = tuple(Entry(owner, name, use, reason) for (owner, name), (use, reason) in _TABLE.items())
 
 
 class Conformer(t.Protocol):
@@ -229,13 +223,9 @@ def state_manager(stream: RESTStream[t.Any], build: Callable[..., StreamStateMan
     """The stream's state manager, built once by ``build`` with the SDK's arguments."""
     if stream._state_manager is None:
         stream._state_manager = build(
-            tap_name=stream.tap_name,
-            stream_name=stream.name,
-            tap_state=stream._tap_state,
-            state_partitioning_keys=stream.state_partitioning_keys,
-            is_sorted=stream.is_sorted,
-            check_sorted=stream.check_sorted,
-        )
+            tap_name=stream.tap_name, stream_name=stream.name, tap_state=stream._tap_state,
+            state_partitioning_keys=stream.state_partitioning_keys, is_sorted=stream.is_sorted,
+            check_sorted=stream.check_sorted)
     return stream._state_manager
 
 

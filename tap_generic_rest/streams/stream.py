@@ -21,6 +21,7 @@ from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.retry_policy import RetryPolicy
+from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
 from tap_generic_rest.streams.window import IncrementalWindow
 
@@ -62,9 +63,9 @@ class GenericStream(RESTStream[t.Any]):
         self.window = IncrementalWindow(
             name, resource, config, replication_key=lambda: self.replication_key, schema=lambda: self.schema,
             bookmark=self.get_starting_replication_key_value, sync_started_at=lambda: runtime.sync_started_at)
-        self.request_builder = RequestBuilder(name, resource, self.description, config, runtime=runtime,
-                                              variables=self.window.variables)
-        self.retry_policy = RetryPolicy(name, resource, self.description, config, runtime=runtime, logger=self.logger)
+        scope = Scope(name, resource, self.description, config, runtime)
+        self.request_builder = RequestBuilder(scope, self.window.variables)
+        self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)

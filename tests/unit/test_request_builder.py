@@ -11,6 +11,7 @@ from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.run.runtime import SyncRuntime
 from tap_generic_rest.streams.request_builder import RequestBuilder, join_url
+from tap_generic_rest.streams.scope import Scope
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.description.load import Description
@@ -30,8 +31,8 @@ class Auth:
 def builder(description: Description, name: str, config: dict[str, t.Any] | None = None,
             variables: dict[str, t.Any] | None = None) -> RequestBuilder:
     runtime = SyncRuntime(lambda: t.cast("t.Any", Auth("client")))
-    return RequestBuilder(name, description.resource(name), description, config or {}, runtime=runtime,
-                          variables=lambda context: {"config": config or {}, "incremental": {}, **(variables or {})})
+    scope = Scope(name, description.resource(name), description, config or {}, runtime)
+    return RequestBuilder(scope, lambda context: {"config": config or {}, "incremental": {}, **(variables or {})})
 
 
 @pytest.mark.parametrize(("base", "path", "joined"), [

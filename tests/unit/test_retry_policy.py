@@ -13,6 +13,7 @@ from singer_sdk.exceptions import RetriableAPIError
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored, TokenRejectedError
 from tap_generic_rest.streams.retry_policy import RetryPolicy
+from tap_generic_rest.streams.scope import Scope
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.description.load import Description
@@ -62,8 +63,8 @@ def response(status: int, body: object = None, headers: dict[str, str] | None = 
 
 def policy(description: Description, name: str = "apps", config: dict[str, t.Any] | None = None,
            runtime: Runtime | None = None) -> RetryPolicy:
-    return RetryPolicy(name, description.resource(name), description, config or {},
-                       runtime=t.cast("t.Any", runtime or Runtime()), logger=logging.getLogger("test"))
+    scope = Scope(name, description.resource(name), description, config or {}, t.cast("t.Any", runtime or Runtime()))
+    return RetryPolicy(scope, logging.getLogger("test"))
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
