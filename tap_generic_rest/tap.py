@@ -21,11 +21,14 @@ from tap_generic_rest.run.progress import PROGRESS
 from tap_generic_rest.run.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
 from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
-from tap_generic_rest.streams.factory import GenericStream, build_stream_classes
+from tap_generic_rest.streams import sdk_seam
+from tap_generic_rest.streams.factory import build_stream_classes
 from tap_generic_rest.streams.inference import SchemaSampler
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Auth
+
+    from tap_generic_rest.streams.stream import GenericStream
 
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
@@ -37,8 +40,8 @@ class TapGenericRest(Tap):
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = CountingWriter  # msgspec: measured ~2.5x faster than the default JSON writer
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    def begin_validation(self) -> None:
+        """Before the SDK validates the settings: secrets redacted, run logging, unknown settings warned of."""
         for name in SECRET_SETTINGS:
             REDACTOR.add(self.config.get(name))
         install_log_redaction()
@@ -46,7 +49,9 @@ class TapGenericRest(Tap):
         known = copy.deepcopy(self.config_jsonschema)
         self.append_builtin_config(known)  # stream_maps, flattening_*, batch_config, faker_config, ...
         warn_unknown_settings(self.config, [*known["properties"], *self._description_settings()], self.logger)
-        errors = super()._validate_config(raise_errors=False)
+
+    def finish_validation(self, errors: list[str], *, raise_errors: bool) -> None:
+        """After the SDK validated the settings (``errors``): one line per problem; for a sync, credentials."""
         if errors and raise_errors:
             msg = f"invalid settings: {'; '.join(errors)}"
             raise SettingsError(REDACTOR.text(msg))
@@ -64,7 +69,6 @@ class TapGenericRest(Tap):
                 raise SettingsError(msg)
         if raise_errors:  # a sync (discovery of declared schemas needs no credentials)
             self.check_credentials()
-        return errors
 
     @override
     def setup_mapper(self) -> None:
@@ -120,14 +124,12 @@ class TapGenericRest(Tap):
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
 
-    @override
-    def _set_compatible_replication_methods(self) -> None:
-        # the first step of the (final) sync_all after discovery, before any sync request: every resource
-        # that syncs (or feeds one) has the settings its own endpoint auth reads
+    def check_synced_credentials(self) -> None:
+        """The first step of the (final) sync_all after discovery, before any sync request: every resource
+        that syncs (or feeds one) has the settings its own endpoint auth reads."""
         synced = [t.cast("GenericStream", stream).resource for stream in self.streams.values()
                   if stream.selected or stream.has_selected_descendents]
         self.check_credentials(synced)
-        super()._set_compatible_replication_methods()
 
     @override
     def discover_streams(self) -> list[GenericStream]:
@@ -145,11 +147,15 @@ class TapGenericRest(Tap):
             if cls.resource.schema is None:
                 entry = self.input_catalog.get_stream(stream.name) if self.input_catalog else None
                 if entry is not None:
-                    stream._schema = entry.schema.to_dict()
+                    sdk_seam.set_schema(stream, entry.schema.to_dict())
                 else:
-                    stream._schema = apply_hints(sampler.infer_schema(stream), cls.resource.columns)
+                    sdk_seam.set_schema(stream, apply_hints(sampler.infer_schema(stream), cls.resource.columns))
             streams.append(stream)
         return streams
+
+    # -- the SDK seam: our overrides of private SDK hooks, each defined with its reason in sdk_seam ----------
+    _validate_config = sdk_seam.validate_config
+    _set_compatible_replication_methods = sdk_seam.set_compatible_replication_methods
 
 
 def _how_to_set(names: list[str]) -> str:

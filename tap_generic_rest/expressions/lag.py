@@ -5,7 +5,7 @@ As dlt (``dlt/extract/incremental/lag.py``, ``last_value_func`` max): a date-tim
 integer stays an integer); a string keeps its own format. The result never crosses the initial
 value (here: the ``start_date`` setting, else ``initial_value``), so a first run is unchanged.
 Records inside the window are read and emitted again (Singer targets upsert them by key); the
-bookmark never moves backwards (``IncrementalStream``). With ``end_value`` dlt turns lag off; so
+bookmark never moves backwards (``streams.window``). With ``end_value`` dlt turns lag off; so
 does the tap.
 """
 

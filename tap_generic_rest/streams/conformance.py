@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_sdk.helpers._typing import (
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from tap_generic_rest.streams.sdk_seam import (
     _is_exclusive_boolean_type,
     _warn_unmapped_properties,
     conform_record_data_types,
 )
-from singer_sdk.helpers.conform import TypeConformanceLevel
 
 if t.TYPE_CHECKING:
     import logging

@@ -8,10 +8,13 @@ import typing as t
 import pytest
 import yaml
 
+from tap_generic_rest.description.load import parse_description
 from tap_generic_rest.tap import TapGenericRest
 
 if t.TYPE_CHECKING:
     from pathlib import Path
+
+    from tap_generic_rest.description.load import Description
 
 BASE_URL = "https://api.test"
 #: Every property a test resource may use; all nullable strings unless a test passes its own schema.
@@ -43,6 +46,17 @@ def resource() -> t.Callable[..., dict[str, t.Any]]:
 def schema() -> t.Callable[..., dict[str, t.Any]]:
     """Build an object schema (see :func:`object_schema`)."""
     return object_schema
+
+
+@pytest.fixture
+def describe(tmp_path: Path) -> t.Callable[..., Description]:
+    """A description (no file) of ``resources`` (dlt resource configs); ``client`` adds client keys."""
+
+    def make(*resources: dict[str, t.Any], **client: t.Any) -> Description:
+        document = {"client": {"base_url": BASE_URL, **client}, "resources": list(resources)}
+        return parse_description(document, origin="(test)", root=tmp_path)
+
+    return make
 
 
 @pytest.fixture

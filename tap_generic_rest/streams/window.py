@@ -1,74 +1,93 @@
-"""Incremental streams: start points in the replication key's own type (lag applied), the client-side
-filter, and a bookmark that never moves backwards."""
+"""The incremental window of a stream: start points in the replication key's own type (lag applied),
+the client-side filter, a bookmark that never moves backwards, and the template variables."""
 
 from __future__ import annotations
 
 import datetime as dt
 import typing as t
 
-from typing_extensions import override
-
 from tap_generic_rest.description.incremental import record_filter
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.lag import LagError, apply_lag, lag_active
 from tap_generic_rest.expressions.templating import to_datetime
-from tap_generic_rest.streams.base import StreamBase, context_key
+from tap_generic_rest.streams.state_index import PartitionKey, context_key
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
+
+    from tap_generic_rest.description.model import Resource
 
 
-class IncrementalStream(StreamBase):
+class IncrementalWindow:
     """Start points per partition, fixed when the partition's sync begins."""
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Set up the per-partition start points."""
-        super().__init__(*args, **kwargs)
-        self._start_points: dict[tuple[tuple[str, t.Any], ...], object] = {}
+    def __init__(
+        self,
+        name: str,
+        resource: Resource,
+        config: t.Mapping[str, t.Any],
+        *,
+        replication_key: Callable[[], str | None],
+        schema: Callable[[], t.Mapping[str, t.Any]],
+        bookmark: Callable[[Context | None], object],
+        sync_started_at: Callable[[], dt.datetime],
+    ) -> None:
+        """A window of ``resource``; ``bookmark`` gives a partition's bookmark (else start_date)."""
+        self._name = name
+        self._resource = resource
+        self._spec: dict[str, t.Any] = resource.incremental or {}
+        self._config = config
+        self._replication_key = replication_key
+        self._schema = schema
+        self._bookmark = bookmark
+        self._sync_started_at = sync_started_at
+        self._start_points: dict[PartitionKey, object] = {}
         #: with lag: each partition's bookmark when its sync began (comparable), which it never goes below
-        self._bookmark_floors: dict[tuple[tuple[str, t.Any], ...], object] = {}
+        self._bookmark_floors: dict[PartitionKey, object] = {}
 
-    def fix_start_point(self, context: Context | None) -> None:
+    def fix(self, context: Context | None) -> None:
         """Fix a partition's start point for this sync (a sorted stream moves its bookmark while it reads)."""
         key = context_key(context)
         self._start_points[key] = self._start_point(context)
-        if lag_active(self.resource.incremental or {}):
+        if lag_active(self._spec):
             bookmark = self._bookmark(context)
-            self._bookmark_floors[key] = _comparable(bookmark) if bookmark is not None else None
+            self._bookmark_floors[key] = comparable(bookmark) if bookmark is not None else None
 
-    def _bookmark(self, context: Context | None) -> object:
-        """The partition's bookmark (the SDK gives it, else start_date, also for non-timestamp keys)."""
-        return self.get_starting_replication_key_value(context)
-
-    @override
-    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
-        """A record re-read inside the lag window does not move the bookmark backwards."""
+    def advances(self, record: t.Mapping[str, t.Any], context: Context | None) -> bool:
+        """Whether ``record`` may move the bookmark: one re-read inside the lag window does not move it back."""
+        if not self._bookmark_floors:
+            return True
         floor: t.Any = self._bookmark_floors.get(context_key(context))
-        value = latest_record.get(self.replication_key or "")
-        if floor is not None and value is not None and t.cast("t.Any", _comparable(value)) < floor:
-            return
-        super()._increment_stream_state(latest_record, context=context)
+        value = record.get(self._replication_key() or "")
+        return floor is None or value is None or not t.cast("t.Any", comparable(value)) < floor
 
-    def _template_variables(self, context: Context | None) -> dict[str, t.Any]:
+    def variables(self, context: Context | None) -> dict[str, t.Any]:
+        """The template variables of a partition's requests (dlt's names)."""
         key = context_key(context)
         if key not in self._start_points:
             self._start_points[key] = self._start_point(context)
         return {
-            "config": self.config,
+            "config": self._config,
             "stream_slice": dict(context or {}),
             "parent": dict(context or {}),
             "stream_interval": {
                 "start_time": self._start_points[key],
-                "end_time": self._in_key_type(self.runtime.sync_started_at),
+                "end_time": self._in_key_type(self._sync_started_at()),
             },
             "incremental": self._incremental_values(self._start_points[key], context),
         }
 
+    def client_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:
+        """dlt's record filter from the partition's start point (None: every record is kept)."""
+        if not self._spec or not self._replication_key():
+            return None
+        return record_filter(self._spec, self._start_point(context), comparable)
+
     def _incremental_values(self, start: object, context: Context | None) -> dict[str, t.Any]:
         """dlt's ``{incremental.*}`` values."""
-        spec = self.resource.incremental or {}
+        spec = self._spec
         bookmark = self._bookmark(context) if spec else None
         last_value = bookmark if bookmark is not None else spec.get("initial_value")
         if lag_active(spec):  # dlt's last_value is lagged too
@@ -81,15 +100,14 @@ class IncrementalStream(StreamBase):
         }
 
     def _lagged(self, value: object, floor: object) -> object:
-        spec = self.resource.incremental or {}
         try:
-            return apply_lag(value, float(spec["lag"]), floor, _comparable)
+            return apply_lag(value, float(self._spec["lag"]), floor, comparable)
         except (LagError, TypeError) as exc:
-            msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint.incremental.lag"
+            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.endpoint.incremental.lag"
             raise StreamError(msg) from None
 
     def _key_is_integer(self) -> bool:
-        key_schema = self.schema.get("properties", {}).get(self.replication_key or "", {})
+        key_schema = self._schema().get("properties", {}).get(self._replication_key() or "", {})
         types = key_schema.get("type", [])
         return "integer" in ([types] if isinstance(types, str) else types)
 
@@ -103,12 +121,11 @@ class IncrementalStream(StreamBase):
 
     def _start_point(self, context: Context | None) -> object:
         """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
-        if not self.replication_key:
+        if not self._replication_key():
             return None
-        spec = self.resource.incremental or {}
-        initial = self.config.get("start_date") or spec.get("initial_value")
+        initial = self._config.get("start_date") or self._spec.get("initial_value")
         start = self._in_own_type(self._bookmark(context) or initial)
-        if lag_active(spec):
+        if lag_active(self._spec):
             start = self._lagged(start, self._in_own_type(initial))
         return start
 
@@ -120,13 +137,8 @@ class IncrementalStream(StreamBase):
             return int(start)
         return self._in_key_type(to_datetime(start))
 
-    def _client_side_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:
-        if not self.resource.incremental or not self.replication_key:
-            return None
-        return record_filter(self.resource.incremental, self._start_point(context), _comparable)
 
-
-def _comparable(value: object) -> object:
+def comparable(value: object) -> object:
     """A cursor value in a comparable form: instants for date-times, else the value itself."""
     if isinstance(value, str):
         try:

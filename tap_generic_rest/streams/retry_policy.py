@@ -1,4 +1,5 @@
-"""Responses and retries: which statuses retry, backoff (honouring ``Retry-After``), token renewal."""
+"""Responses and retries: which statuses retry, backoff (honouring ``Retry-After``), token renewal,
+and the run's rate-limit gate before each attempt."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from http import HTTPStatus
 import backoff
 import requests
 from singer_sdk.exceptions import RetriableAPIError
-from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.http.auth import RedirectRefusedError
@@ -20,12 +20,14 @@ from tap_generic_rest.http.failures import (
     error_code,
     reason,
 )
-from tap_generic_rest.streams.client import HttpStream
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Generator
 
     from singer_sdk.helpers.types import Context, RequestFunc
+
+    from tap_generic_rest.streams.scope import Scope
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRIABLE_ERRORS = (
@@ -38,37 +40,40 @@ RETRIABLE_ERRORS = (
 )
 
 
-class RetryingStream(HttpStream):
+class RetryPolicy:
     """Retries 429/5xx and network errors; every final failure is one :class:`StreamError` line."""
 
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        self.runtime.gate.observe(response)
+    def __init__(self, scope: Scope, logger: logging.Logger) -> None:
+        """The policy of the requests of the scope's resource."""
+        self._scope = scope
+        self._logger = logger
+
+    def validate(self, response: requests.Response) -> None:
+        """Raise what ``response`` means: ignored, retriable, a rejected token, a parent gone, or a failure."""
+        self._scope.runtime.gate.observe(response)
         status = response.status_code
-        for rule in self.resource.endpoint.response_actions:
+        for rule in self._scope.resource.endpoint.response_actions:
             if rule.get("status_code", status) == status and rule.get("content", "") in response.text:
-                msg = f"stream {self.name}: ignored the response from {REDACTOR.url(response.url)} (HTTP {status})"
+                msg = (f"stream {self._scope.name}: ignored the response from {REDACTOR.url(response.url)} "
+                       f"(HTTP {status})")
                 raise ResponseIgnored(msg)
         if status < HTTPStatus.BAD_REQUEST:
             return
         if status in RETRY_STATUSES:
-            raise RetriableAPIError(self._describe_failure(response), response)
-        if status == HTTPStatus.UNAUTHORIZED and error_code(response) == "invalid_token" and self._renews_tokens:
-            raise TokenRejectedError(self._describe_failure(response))
-        if status == HTTPStatus.NOT_FOUND and self.resource.parent is not None:
-            raise ParentGone(self._describe_failure(response))
-        raise StreamError(self._describe_failure(response))
+            raise RetriableAPIError(self._describe(response), response)
+        if (status == HTTPStatus.UNAUTHORIZED and error_code(response) == "invalid_token"
+                and self._scope.runtime.authenticator.renews_tokens):
+            raise TokenRejectedError(self._describe(response))
+        if status == HTTPStatus.NOT_FOUND and self._scope.resource.parent is not None:
+            raise ParentGone(self._describe(response))
+        raise StreamError(self._describe(response))
 
-    @property
-    def _renews_tokens(self) -> bool:
-        return self.runtime.authenticator.renews_tokens
+    def _describe(self, response: requests.Response) -> str:
+        return describe_failure(self._scope.name, self._scope.description.auth.settings(), response)
 
-    def _describe_failure(self, response: requests.Response) -> str:
-        return describe_failure(self.name, self.description.auth.settings(), response)
-
-    @override
-    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
-        factor = float(self.config.get("backoff_factor", 2))
+    def wait_generator(self) -> Generator[float, t.Any, None]:
+        """Waits between attempts: ``Retry-After`` when given, else exponential from ``backoff_factor``."""
+        factor = float(self._scope.config.get("backoff_factor", 2))
         retry = 0
         exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
         while True:
@@ -76,34 +81,30 @@ class RetryingStream(HttpStream):
             wait = _retry_after(exception)
             exception = yield wait if wait is not None else factor * 2 ** (retry - 1)
 
-    @override
-    def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 3)) + 1
+    def max_tries(self) -> int:
+        """Attempts per request: ``max_retries`` + 1."""
+        return int(self._scope.config.get("max_retries", 3)) + 1
 
-    @override
-    def backoff_jitter(self, value: float) -> float:
-        return value
-
-    @override
-    def backoff_handler(self, details: t.Any) -> None:
+    def on_backoff(self, details: t.Any) -> None:
+        """Log one retry (the URL redacted)."""
         exception = details.get("exception")
-        self.logger.warning(
+        self._logger.warning(
             "Retrying %s in %.1f s (attempt %d failed: %s)",
-            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self.name,
+            REDACTOR.url(str(details["args"][0].url)) if details.get("args") else self._scope.name,
             details.get("wait") or 0.0,
             details.get("tries", 0),
             _short(exception),
         )
 
-    @override
-    def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        attempts = self.backoff_max_tries()
+    def decorate(self, func: RequestFunc) -> RequestFunc:
+        """``func`` with retries, the rate-limit gate, one token renewal, and one-line final failures."""
+        attempts = self.max_tries()
         decorated = backoff.on_exception(
-            self.backoff_wait_generator,
+            self.wait_generator,
             RETRIABLE_ERRORS,
             max_tries=attempts,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
+            on_backoff=self.on_backoff,
+            jitter=lambda value: value,
             logger=None,  # our handler logs retries with redacted URLs; the final error says the rest
         )(self._gated(func))
 
@@ -111,8 +112,8 @@ class RetryingStream(HttpStream):
             try:
                 return attempt(prepared, context)
             except TokenRejectedError:
-                self.logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
-                self.runtime.authenticator.renew(prepared)
+                self._logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
+                self._scope.runtime.authenticator.renew(prepared)
                 try:
                     return attempt(prepared.copy(), context)
                 except TokenRejectedError as exc:
@@ -125,10 +126,10 @@ class RetryingStream(HttpStream):
                 msg = f"{exc} (gave up after {attempts} attempts)"
                 raise StreamError(msg) from None
             except RedirectRefusedError as exc:
-                raise StreamError(f"stream {self.name}: {exc}") from None
+                raise StreamError(f"stream {self._scope.name}: {exc}") from None
             except (requests.RequestException, ConnectionError) as exc:
                 msg = (
-                    f"stream {self.name}: {_short(exc)} for {prepared.method} "
+                    f"stream {self._scope.name}: {_short(exc)} for {prepared.method} "
                     f"{REDACTOR.url(str(prepared.url))} (gave up after {attempts} attempts); "
                     "check base_url, the network, or raise request_timeout"
                 )
@@ -136,12 +137,11 @@ class RetryingStream(HttpStream):
 
         return request
 
-
     def _gated(self, func: RequestFunc) -> RequestFunc:
         """Each attempt waits at the run's rate-limit gate first."""
 
         def gated(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            self.runtime.gate.wait()
+            self._scope.runtime.gate.wait()
             return func(prepared, context)
 
         return gated

@@ -1,0 +1,103 @@
+"""Records: selecting them from a response, checking them, the parent fields they carry, and what a
+failure while reading a partition means."""
+
+from __future__ import annotations
+
+import typing as t
+
+from tap_generic_rest.errors import REDACTOR, StreamError
+from tap_generic_rest.expressions.selectors import SelectorNotFoundError
+from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
+from tap_generic_rest.http.responses import MalformedResponseError, response_json
+from tap_generic_rest.pagination.base import PaginationError
+
+if t.TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    import requests
+    from singer_sdk.helpers.types import Context
+
+    from tap_generic_rest.description.model import Resource
+
+Record = dict[str, t.Any]
+
+
+class RecordExtractor:
+    """The records of one resource's responses."""
+
+    def __init__(self, name: str, resource: Resource, logger: logging.Logger) -> None:
+        """Records of ``resource``."""
+        self._name = name
+        self._resource = resource
+        self._logger = logger
+        self._added = resource.parent.added if resource.parent is not None else ()
+
+    def select(self, response: requests.Response, primary_keys: Sequence[str]) -> Iterator[Record]:
+        """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys."""
+        where = f"stream {self._name}: response from {REDACTOR.url(response.url)}"
+        selector = self._resource.endpoint.selector
+        try:
+            items = selector.select(response_json(response), allow_missing=self._resource.allow_missing)
+        except MalformedResponseError as exc:
+            msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
+            raise StreamError(msg) from None
+        except SelectorNotFoundError:
+            document = response_json(response)
+            keys = ", ".join(map(str, document)) if isinstance(document, dict) else type(document).__name__
+            msg = (
+                f"{where}: data_selector {selector.source!r} matched nothing "
+                f"(the response has: {keys}); fix endpoint.data_selector"
+            )
+            raise StreamError(msg) from None
+        scalar_key = self._resource.scalar_key
+        own_keys = [key for key in primary_keys if key not in self._added]
+        for item in items:
+            if not isinstance(item, dict):
+                if not scalar_key:
+                    msg = (
+                        f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
+                        "object; point data_selector at a list of objects, or set records.scalar_key"
+                    )
+                    raise StreamError(msg)
+                item = {scalar_key: item}  # noqa: PLW2901
+            for key in own_keys:
+                if item.get(key) is None:
+                    msg = (
+                        f"{where}: a record has no value for primary key {key!r} "
+                        f"(record keys: {', '.join(item)}); fix primary_key in the description"
+                    )
+                    raise StreamError(msg)
+            yield item
+
+    def complete(self, row: Record, context: Context | None, replication_key: str | None) -> Record:
+        """``row`` with its replication key (None if absent: it is emitted) and the fields taken from its parent."""
+        if replication_key:
+            row.setdefault(replication_key, None)  # a record without its key is emitted (contract §1.5)
+        if self._added and context:
+            row.update({key: context[key] for key in self._added if key in context})
+        return row
+
+    def read(
+        self,
+        records: Callable[[], Iterable[Record]],
+        context: Context | None,
+        keep: Callable[[Record], bool] | None,
+        dropped: Callable[[Record], None],
+    ) -> Iterator[Record]:
+        """A partition's ``records()`` kept by ``keep`` (the others go to ``dropped``); an ignored response or
+        a parent gone (404) ends the partition with a log line, a bad cursor or paging fails in one line."""
+        try:
+            for record in records():
+                if keep is None or keep(record):
+                    yield record
+                else:
+                    dropped(record)
+        except ResponseIgnored as exc:
+            self._logger.info("%s", exc)
+        except ParentGone as exc:
+            self._logger.warning("%s; skipping parent %s", exc, dict(context or {}))
+        except ValueError as exc:  # the incremental filter: a record without its cursor
+            raise StreamError(f"stream {self._name}: {exc}") from None
+        except PaginationError as exc:
+            raise StreamError(f"stream {self._name}: {exc}") from None

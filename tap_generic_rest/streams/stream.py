@@ -1,0 +1,226 @@
+"""The stream: one singer-sdk ``RESTStream`` whose hooks delegate to collaborators.
+
+Every SDK hook here is a line or two handing the work to a collaborator built in ``__init__``
+from the resource, the description and the run's shared runtime (see the package docstring for
+the path of a record). The private SDK hooks are in the block at the end, defined in ``sdk_seam``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import RESTStream
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from typing_extensions import override
+
+from tap_generic_rest.run.writer import CountingWriter
+from tap_generic_rest.streams import sdk_seam
+from tap_generic_rest.streams.children import ChildContexts
+from tap_generic_rest.streams.conformance import RootConformer
+from tap_generic_rest.streams.extraction import RecordExtractor
+from tap_generic_rest.streams.request_builder import RequestBuilder
+from tap_generic_rest.streams.retry_policy import RetryPolicy
+from tap_generic_rest.streams.scope import Scope
+from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
+from tap_generic_rest.streams.window import IncrementalWindow
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator, Iterable
+
+    import requests
+    from singer_sdk.helpers.types import Auth, Context, RequestFunc
+    from singer_sdk.pagination import BaseAPIPaginator
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_generic_rest.description.model import Description, Resource
+    from tap_generic_rest.run.runtime import SyncRuntime
+
+
+class GenericStream(RESTStream[t.Any]):
+    """A stream generated from a description resource (class attributes set by the factory)."""
+
+    resource: t.ClassVar[Resource]
+    description: t.ClassVar[Description]
+    #: union of the context keys every child of this stream takes from its records
+    child_context_fields: t.ClassVar[dict[str, str]] = {}
+    #: dlt ``parallelized`` (absent: true); false: this stream's partitions are never fetched ahead in the pool
+    parallelized: t.ClassVar[bool] = True
+    #: Top-level fields are conformed to the schema (unknown ones dropped with a warning); nested
+    #: values pass as the API sent them. The SDK's ROOT_ONLY conformance, done by a
+    #: :class:`RootConformer` (same result, prepared once per schema), so the SDK's own pass is off.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
+    STATE_MSG_FREQUENCY = 1000
+    #: child streams write STATE at most every this many seconds (see ``StateThrottle``)
+    CHILD_STATE_INTERVAL = 1.0
+
+    def __init__(self, *args: t.Any, runtime: SyncRuntime, **kwargs: t.Any) -> None:
+        """Build the collaborators of this stream over the run's shared ``runtime``."""
+        super().__init__(*args, **kwargs)
+        self.runtime = runtime
+        name, resource, config = self.name, self.resource, self.config
+        self.window = IncrementalWindow(
+            name, resource, config, replication_key=lambda: self.replication_key, schema=lambda: self.schema,
+            bookmark=self.get_starting_replication_key_value, sync_started_at=lambda: runtime.sync_started_at)
+        scope = Scope(name, resource, self.description, config, runtime)
+        self.request_builder = RequestBuilder(scope, self.window.variables)
+        self.retry_policy = RetryPolicy(scope, self.logger)
+        self.extractor = RecordExtractor(name, resource, self.logger)
+        self.starts = PartitionStarts(config, self.compare_start_date)
+        self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
+        self.children = ChildContexts(
+            name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
+            request_records=self.request_records, fix_start=self.window.fix, complete=self.post_process)
+        self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
+                                       write_state=self.throttle.write,
+                                       conformer=lambda name, schema: RootConformer(name, schema, self.logger))
+
+    # -- requests ------------------------------------------------------------------------------------------
+    @property
+    @override
+    def url_base(self) -> str:
+        return self.request_builder.url_base
+
+    @override
+    def get_url(self, context: Context | None) -> str:
+        return self.request_builder.url(context)
+
+    @property
+    @override
+    def http_headers(self) -> dict[str, str]:
+        return self.request_builder.headers
+
+    @property
+    @override
+    def user_agent(self) -> str:
+        return self.request_builder.user_agent
+
+    @property
+    @override
+    def authenticator(self) -> Auth:
+        return self.request_builder.authenticator
+
+    @property
+    def payload_as_json(self) -> bool:  # type: ignore[override]
+        """A JSON body, unless the endpoint gives ``data``."""
+        return self.request_builder.payload_as_json
+
+    @property
+    @override
+    def requests_session(self) -> requests.Session:
+        return self.runtime.session
+
+    @property
+    @override
+    def timeout(self) -> int:
+        return self.request_builder.timeout
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        return self.request_builder.request(page)
+
+    @override
+    def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
+        return self.request_builder.new_paginator()
+
+    # -- responses and retries -----------------------------------------------------------------------------
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        self.retry_policy.validate(response)
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        return self.retry_policy.wait_generator()
+
+    @override
+    def backoff_max_tries(self) -> int:
+        return self.retry_policy.max_tries()
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        return value
+
+    @override
+    def backoff_handler(self, details: t.Any) -> None:
+        self.retry_policy.on_backoff(details)
+
+    @override
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        return self.retry_policy.decorate(func)
+
+    # -- records -------------------------------------------------------------------------------------------
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        return self.extractor.select(response, self.primary_keys)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        # The start point is fixed when a partition's sync begins: a sorted stream moves its
+        # bookmark while it reads, but every page of one sync must ask for the same window.
+        self.window.fix(context)
+        yield from self.extractor.read(lambda: self._source(context), context, self.window.client_filter(context),
+                                       lambda record: self._sync_children_only(record, context))
+
+    def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        top_level = self.parent_stream_type is None
+        return self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
+                                    following=_following(self) if top_level else [])
+
+    def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
+        """Children are fetched for every parent record, even one the incremental filter drops."""
+        if not self.child_streams:
+            return
+        record = self.post_process(record, context)
+        for child_context in self.generate_child_contexts(record=record, context=context):
+            sdk_seam.sync_children(self, child_context)
+
+    @override
+    def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
+        return self.extractor.complete(row, context, self.replication_key)
+
+    @override
+    def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
+        return self.children.context_for(record)
+
+    # -- state ---------------------------------------------------------------------------------------------
+    @override
+    def get_starting_replication_key_value(self, context: Context | None) -> t.Any | None:
+        """The bookmark a partition starts from; for one not started yet (fetched ahead of its
+        turn), the value its start will write, computed without adding it to the STATE."""
+        if self.starts.started(context) or self.replication_method == REPLICATION_FULL_TABLE:
+            return super().get_starting_replication_key_value(context)
+        manager = t.cast("IndexedStateManager", self.state_manager)
+        return self.starts.peek(manager, context, self.replication_key)
+
+    @property
+    @override
+    def state_manager(self) -> sdk_seam.StreamStateManager:
+        return sdk_seam.state_manager(self, IndexedStateManager)
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        """Every STATE let through at the end; after each top-level stream its last RECORD lines are written too."""
+        self.throttle.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state))
+        writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
+        if isinstance(writer, CountingWriter):
+            writer.flush()
+
+    # -- the SDK seam: our overrides of private SDK hooks, each defined with its reason in sdk_seam ----------
+    _generate_record_messages = sdk_seam.generate_record_messages
+    _write_schema_message = sdk_seam.write_schema_message
+    _increment_stream_state = sdk_seam.increment_stream_state
+    _write_starting_replication_value = sdk_seam.write_starting_replication_value
+    _write_state_message = sdk_seam.write_state_message
+
+
+def _synced(streams: Iterable[object]) -> list[ChildContexts]:
+    """The partitions of those of ``streams`` that sync (selected, or feeding a selected one)."""
+    return [stream.children for stream in streams if isinstance(stream, GenericStream)
+            and (stream.selected or stream.has_selected_descendents)]
+
+
+def _following(stream: GenericStream) -> list[ChildContexts]:
+    """The partitions of the synced top-level streams after ``stream``."""
+    streams = [s for s in sdk_seam.tap_of(stream).streams.values() if s.parent_stream_type is None]
+    return _synced(streams[streams.index(stream) + 1:] if stream in streams else [])
