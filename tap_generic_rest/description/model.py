@@ -62,7 +62,8 @@ class Resource:
     selected: bool = True
     #: dlt ``parallelized``: false keeps this resource's requests out of the fetch pool (fetched in turn)
     parallelized: bool = True
-    children: list[str] = field(default_factory=list)
+    #: the resources whose parent this is, in order (computed with the parent graph, before this is made)
+    children: tuple[str, ...] = ()
     #: dlt ``columns`` hints by column name
     columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import typing as t
 
-from tap_generic_rest.errors import DescriptionError
 from tap_generic_rest.expressions.templating import Part, TemplateError
+
+if t.TYPE_CHECKING:
+    from tap_generic_rest.description.where import Where
 
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)([^{}]*)\}")
 INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")
@@ -41,9 +43,9 @@ def parent_key(parent: str, field: str) -> str:
 class Relationship:
     """What one resource takes from its parent, and how its placeholders resolve."""
 
-    def __init__(self, resource: dict[str, t.Any], where: str, origin: str) -> None:
+    def __init__(self, resource: dict[str, t.Any], where: Where) -> None:
         """Find the parent and the fields; bind static path params and resolve params."""
-        self.where, self.origin = where, origin
+        self.where = where
         endpoint = resource["endpoint"]
         params = dict(endpoint.get("params") or {})
         self.parent: str | None = None
@@ -89,7 +91,7 @@ class Relationship:
 
     def fail(self, sub: str, message: str) -> t.NoReturn:
         """Raise a description error at this resource's ``sub`` path."""
-        raise DescriptionError(self.origin, f"{self.where}.{sub}", message)
+        raise self.where.at(sub).error(message)
 
     def _need_parent(self, resource: dict[str, t.Any], key: str) -> None:
         if self.parent is None:
