@@ -1,7 +1,7 @@
 r"""The typed model of a validated API description: resources, their endpoints and parents.
 
-Built by ``description`` (loading and checks) once per run; read-only afterwards. Endpoint strings
-are compiled: literals or ``Template``\ s.
+Built by ``load`` in one pass per run (every field, ``Resource.children`` too, known before an object
+is made); frozen, never changed afterwards. Endpoint strings are compiled: literals or ``Template``\ s.
 """
 
 from __future__ import annotations
