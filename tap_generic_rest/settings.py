@@ -10,10 +10,10 @@ from tap_generic_rest.apis import BUILTIN_APIS
 
 
 class Credential(t.NamedTuple):
-    """A setting that holds a credential: the auth field it fills where a description leaves that out."""
+    """A setting that holds a credential: the auth fields it fills where a description leaves them out."""
 
-    auth_type: str
-    field: str
+    #: (auth type, field) pairs this setting fills
+    fills: tuple[tuple[str, str], ...]
     secret: bool = True
     description: str = ""
 
@@ -21,12 +21,12 @@ class Credential(t.NamedTuple):
 #: The credential settings: the one table of them. The secret settings, the auth fields read from a setting
 #: (dlt reads them from its secrets) and the auth fields masked in messages all derive from it.
 CREDENTIALS: dict[str, Credential] = {
-    "api_key": Credential("api_key", "api_key"),
-    "password": Credential("http_basic", "password"),
-    "access_token": Credential("bearer", "token"),
-    "client_id": Credential("oauth2_client_credentials", "client_id"),
-    "client_secret": Credential("oauth2_client_credentials", "client_secret"),
-    "token_url": Credential("oauth2_client_credentials", "access_token_url", secret=False,
+    "api_key": Credential((("api_key", "api_key"),)),
+    "password": Credential((("http_basic", "password"),)),
+    "access_token": Credential((("bearer", "token"),)),
+    "client_id": Credential((("oauth2_client_credentials", "client_id"),)),
+    "client_secret": Credential((("oauth2_client_credentials", "client_secret"),)),
+    "token_url": Credential((("oauth2_client_credentials", "access_token_url"),), secret=False,
                             description="OAuth2 token endpoint (overrides the description's)."),
 }
 SECRET_SETTINGS = tuple(name for name, credential in CREDENTIALS.items() if credential.secret)
@@ -34,8 +34,7 @@ SECRET_SETTINGS = tuple(name for name, credential in CREDENTIALS.items() if cred
 
 def credential_setting(auth_type: str, field: str) -> str | None:
     """The setting that holds an auth type's field (None: no setting does)."""
-    return next((name for name, credential in CREDENTIALS.items()
-                 if (credential.auth_type, credential.field) == (auth_type, field)), None)
+    return next((name for name, credential in CREDENTIALS.items() if (auth_type, field) in credential.fills), None)
 
 
 def _credential_property(name: str, credential: Credential) -> th.Property[t.Any]:

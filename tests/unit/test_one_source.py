@@ -79,7 +79,10 @@ def test_meltano_sensitive_settings_are_the_secret_settings(where: str) -> None:
 
 def test_every_credential_fills_a_field_of_its_auth_type() -> None:
     for name, credential in CREDENTIALS.items():
-        assert credential.field in AUTH_TYPES[credential.auth_type].credential_fields, name
+        for auth_type, field in credential.fills:
+            assert field in AUTH_TYPES[auth_type].credential_fields, name
+    fills = [pair for credential in CREDENTIALS.values() for pair in credential.fills]
+    assert len(fills) == len(set(fills))  # one setting per field
 
 
 def test_masked_auth_fields() -> None:
