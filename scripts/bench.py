@@ -15,9 +15,11 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tap_generic_rest.apis import BUILTIN_APIS
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-APIS = ["avatars", "webhooks", "marketing", "support", "oauth_offset"]
+APIS = list(BUILTIN_APIS)
 MOUNTS = {"marketing": "marketing/v2"}
 
 

@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
 
-from tap_generic_rest.description.load import BUILTIN_APIS
+from tap_generic_rest.apis import BUILTIN_APIS
 
-SECRET_SETTINGS = ("api_key", "password", "access_token", "client_id", "client_secret")
+
+class Credential(t.NamedTuple):
+    """A setting that holds a credential: the auth fields it fills where a description leaves them out."""
+
+    #: (auth type, field) pairs this setting fills
+    fills: tuple[tuple[str, str], ...]
+    secret: bool = True
+    description: str = ""
+
+
+#: The credential settings: the one table of them. The secret settings, the auth fields read from a setting
+#: (dlt reads them from its secrets) and the auth fields masked in messages all derive from it.
+CREDENTIALS: dict[str, Credential] = {
+    "api_key": Credential((("api_key", "api_key"),)),
+    "password": Credential((("http_basic", "password"),)),
+    "access_token": Credential((("bearer", "token"),)),
+    "client_id": Credential((("oauth2_client_credentials", "client_id"),)),
+    "client_secret": Credential((("oauth2_client_credentials", "client_secret"),)),
+    "token_url": Credential((("oauth2_client_credentials", "access_token_url"),), secret=False,
+                            description="OAuth2 token endpoint (overrides the description's)."),
+}
+SECRET_SETTINGS = tuple(name for name, credential in CREDENTIALS.items() if credential.secret)
+
+
+def credential_setting(auth_type: str, field: str) -> str | None:
+    """The setting that holds an auth type's field (None: no setting does)."""
+    return next((name for name, credential in CREDENTIALS.items() if (auth_type, field) in credential.fills), None)
+
+
+def _credential_property(name: str, credential: Credential) -> th.Property[t.Any]:
+    description = credential.description or f"Credential `{name}`."
+    if credential.secret:
+        return th.Property(name, th.StringType, secret=True, description=description)
+    return th.Property(name, th.StringType, description=description)
+
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -20,11 +56,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Path to your own API description (YAML or JSON). Set this or api.",
     ),
     th.Property("base_url", th.StringType, description="Overrides the description's base URL."),
-    *(
-        th.Property(name, th.StringType, secret=True, description=f"Credential `{name}`.")
-        for name in SECRET_SETTINGS
-    ),
-    th.Property("token_url", th.StringType, description="OAuth2 token endpoint (overrides the description's)."),
+    *(_credential_property(name, credential) for name, credential in CREDENTIALS.items()),
     th.Property(
         "start_date",
         th.DateTimeType,

@@ -11,8 +11,9 @@ from pathlib import Path
 from singer_sdk import Tap
 from typing_extensions import override
 
+from tap_generic_rest.apis import BUILTIN_APIS, builtin_path
 from tap_generic_rest.description.columns import apply_hints
-from tap_generic_rest.description.load import BUILTIN_APIS, Description, Resource, builtin_path, load_description
+from tap_generic_rest.description.load import Description, Resource, load_description
 from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_log_redaction
 from tap_generic_rest.expressions.templating import to_datetime
 from tap_generic_rest.run.logs import install as install_run_logging

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import typing as t
 
+if t.TYPE_CHECKING:
+    from tap_generic_rest.description.where import Where
+
 LOGGER = logging.getLogger("tap-generic-rest")
-Fail = t.Callable[[str, str], t.NoReturn]
 #: incremental keys that change nothing here, and why
 IGNORED = {
     "primary_key": "dlt de-duplicates boundary records by it; Singer targets upsert by the stream's key",
@@ -23,49 +25,52 @@ IGNORED = {
 }
 
 
-def incremental_spec(endpoint: dict[str, t.Any], fail: Fail, at: str = "endpoint") -> tuple[
-        dict[str, t.Any] | None, dict[str, t.Any]]:
-    """The endpoint's incremental config (None: full table) and its params with placeholders bound;
-    ``at`` names the endpoint in warnings."""
+def incremental_spec(endpoint: dict[str, t.Any], where: Where) -> tuple[dict[str, t.Any] | None, dict[str, t.Any]]:
+    """The endpoint's incremental config (None: full table) and its params with placeholders bound; ``where``
+    is the endpoint's place."""
     params = dict(endpoint.get("params") or {})
-    spec: dict[str, t.Any] | None = None
-    where = "incremental"
     found = [name for name, value in params.items() if isinstance(value, dict) and value.get("type") == "incremental"]
     if len(found) > 1 or (found and "incremental" in endpoint):
-        fail("params", "only one incremental per endpoint (an incremental param or endpoint.incremental)")
+        raise where.at("params").error("only one incremental per endpoint (an incremental param or "
+                                       "endpoint.incremental)")
     if found:
-        name, where = found[0], f"params.{found[0]}"
-        spec = {key: value for key, value in params.pop(name).items() if key != "type"}
+        at = where.at(f"params.{found[0]}")
+        spec = {key: value for key, value in params.pop(found[0]).items() if key != "type"}
         if "end_value" in spec or "end_param" in spec:
-            fail(where, "an incremental param takes no end_value/end_param; use endpoint.incremental")
-        spec["start_param"] = name
+            raise at.error("an incremental param takes no end_value/end_param; use endpoint.incremental")
+        spec["start_param"] = found[0]
     elif "incremental" in endpoint:
-        spec = dict(endpoint["incremental"])
-    if spec is None:
+        at, spec = where.at("incremental"), dict(endpoint["incremental"])
+    else:
         return None, params
-    if not str(spec.get("cursor_path", "")).isidentifier():
-        fail(f"{where}.cursor_path", f"{spec.get('cursor_path')!r} is not a top-level field name; a Singer "
-             "replication key must be a top-level record field")
-    if spec.get("last_value_func", "max") != "max":
-        fail(f"{where}.last_value_func", "only 'max' maps onto Singer bookmarks")
-    if "convert" in spec:
-        fail(f"{where}.convert", "convert is a Python callable; a data description cannot hold it")
-    if spec.get("end_value") is not None and spec.get("initial_value") is None:
-        fail(f"{where}.end_value", "end_value needs an initial_value (dlt refuses it too); add initial_value")
-    for key, value in (("primary_key", spec.get("primary_key")), ("allow_external_schedulers",
-                       spec.get("allow_external_schedulers")), ("row_order", spec.get("row_order") == "desc")):
-        if value:
-            LOGGER.warning("%s.%s.%s is ignored: %s", at, where, key, IGNORED[key])
-    if spec.get("lag") is not None and spec["lag"] < 0:
-        fail(f"{where}.lag", f"{spec['lag']!r} would start after the bookmark and skip records; give the "
-             "window to re-read, in seconds (date-times), days (dates) or cursor units (numbers)")
-    if spec.get("lag") and spec.get("end_value") is not None:
-        LOGGER.info("%s.%s.lag is not applied with end_value (as in dlt)", at, where)
+    _check(spec, at)
     if spec.get("start_param"):
         params[spec["start_param"]] = "{incremental.start_value}"
     if spec.get("end_param"):
         params[spec["end_param"]] = "{incremental.end_value}"
     return spec, params
+
+
+def _check(spec: dict[str, t.Any], at: Where) -> None:
+    """Refuse what Singer bookmarks cannot hold; warn of what changes nothing here."""
+    if not str(spec.get("cursor_path", "")).isidentifier():
+        raise at.at("cursor_path").error(f"{spec.get('cursor_path')!r} is not a top-level field name; a Singer "
+                                         "replication key must be a top-level record field")
+    if spec.get("last_value_func", "max") != "max":
+        raise at.at("last_value_func").error("only 'max' maps onto Singer bookmarks")
+    if "convert" in spec:
+        raise at.at("convert").error("convert is a Python callable; a data description cannot hold it")
+    if spec.get("end_value") is not None and spec.get("initial_value") is None:
+        raise at.at("end_value").error("end_value needs an initial_value (dlt refuses it too); add initial_value")
+    for key, value in (("primary_key", spec.get("primary_key")), ("allow_external_schedulers",
+                       spec.get("allow_external_schedulers")), ("row_order", spec.get("row_order") == "desc")):
+        if value:
+            LOGGER.warning("%s is ignored: %s", at.at(key), IGNORED[key])
+    if spec.get("lag") is not None and spec["lag"] < 0:
+        raise at.at("lag").error(f"{spec['lag']!r} would start after the bookmark and skip records; give the "
+                                 "window to re-read, in seconds (date-times), days (dates) or cursor units (numbers)")
+    if spec.get("lag") and spec.get("end_value") is not None:
+        LOGGER.info("%s is not applied with end_value (as in dlt)", at.at("lag"))
 
 
 def record_filter(spec: dict[str, t.Any], start: object, compare: t.Callable[[object], t.Any]) -> t.Callable[

@@ -1,7 +1,7 @@
 r"""The typed model of a validated API description: resources, their endpoints and parents.
 
-Built by ``description`` (loading and checks) once per run; read-only afterwards. Endpoint strings
-are compiled: literals or ``Template``\ s.
+Built by ``load`` in one pass per run (every field, ``Resource.children`` too, known before an object
+is made); frozen, never changed afterwards. Endpoint strings are compiled: literals or ``Template``\ s.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class Resource:
     selected: bool = True
     #: dlt ``parallelized``: false keeps this resource's requests out of the fetch pool (fetched in turn)
     parallelized: bool = True
-    children: list[str] = field(default_factory=list)
+    #: the resources whose parent this is, in order (computed with the parent graph, before this is made)
+    children: tuple[str, ...] = ()
     #: dlt ``columns`` hints by column name
     columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@
   request of the whole response.
 - Auth: a dict without ``type`` is bearer; endpoint ``auth`` overrides the client's; a credential
   left out (or every credential of a shorthand such as ``auth: api_key``), which dlt reads from its
-  secrets, reads the tap setting that holds it (``CREDENTIAL_SETTINGS``).
+  secrets, reads the tap setting that holds it (``settings.CREDENTIALS``).
 - Python-only parts are refused; loader-only keys are accepted and reported once each.
 """
 
@@ -20,106 +20,112 @@ import logging
 import re
 import typing as t
 
-from tap_generic_rest.errors import DescriptionError
+from tap_generic_rest.description.where import Where
+from tap_generic_rest.http.auth import AUTH_TYPES
+from tap_generic_rest.settings import credential_setting
 
 LOGGER = logging.getLogger("tap-generic-rest")
 #: Keys that only steer dlt's loader: accepted, ignored with one warning each.
 LOADER_KEYS = ("table_name", "merge_key", "schema_contract", "table_format", "file_format", "references",
                "nested_hints", "parent_table_name", "max_table_nesting")
-#: dlt reads a credential an auth config leaves out (or a shorthand such as ``auth: bearer``) from its
-#: secrets; the tap reads it from the setting that holds it (None: no setting does; it must be written)
-CREDENTIAL_SETTINGS: dict[str, dict[str, str | None]] = {
-    "bearer": {"token": "access_token"},
-    "api_key": {"api_key": "api_key"},
-    "http_basic": {"username": None, "password": "password"},
-    "oauth2_client_credentials": {"access_token_url": "token_url", "client_id": "client_id",
-                                  "client_secret": "client_secret"},
-}
 _PLACEHOLDER_IN_LAST_SEGMENT = re.compile(r"\{[^{}/]*\}[^/]*$")
 
 
-def normalize(doc: dict[str, t.Any], origin: str) -> list[dict[str, t.Any]]:
-    """Every resource of a validated dlt config as a full dict (see the module docstring)."""
-    client = doc["client"]
+class Normalized(t.NamedTuple):
+    """A dlt config in its normalized form: the client's auth and every resource as a full dict."""
+
+    client_auth: dict[str, t.Any] | None
+    resources: list[dict[str, t.Any]]
+
+
+def normalize(doc: dict[str, t.Any], where: Where) -> Normalized:
+    """A validated dlt config in its normalized form (see the module docstring)."""
+    client_auth = normalize_auth(doc["client"].get("auth"), where.at("client.auth"))
     defaults = copy.deepcopy(doc.get("resource_defaults") or {})
     if isinstance(defaults.get("endpoint"), str):
         defaults["endpoint"] = {"path": defaults["endpoint"]}
-    resources = []
     warned: set[str] = set()
-    for index, raw in enumerate(doc["resources"]):
-        where = f"resources[{index}]"
-        resource = {"name": raw} if isinstance(raw, str) else copy.deepcopy(raw)
-        if isinstance(resource.get("endpoint"), str):
-            resource["endpoint"] = {"path": resource["endpoint"]}
-        _refuse_python_only(resource, where, origin)
-        merged = _merge(defaults, resource)
-        endpoint = merged.setdefault("endpoint", {})
-        endpoint.setdefault("path", merged["name"])
-        explicit = t.cast("dict[str, t.Any]", resource.get("endpoint") or {})
-        own = {**defaults.get("endpoint", {}), **explicit}
-        endpoint["paginator"] = _paginator(endpoint, own, client, where, origin)
-        if "data_selector" not in own and _single_entity(endpoint["path"]) and "paginator" not in own:
-            endpoint["data_selector"] = "$"
-        if endpoint.get("auth") is None:
-            endpoint.pop("auth", None)
-        _body(endpoint, where, origin)
-        for key in LOADER_KEYS:
-            if key in merged and key not in warned:
-                warned.add(key)
-                LOGGER.warning("%s: %s.%s only steers dlt's loader; ignored", origin, where, key)
-        resources.append(merged)
-    return resources
+    resources = [_resource(raw, defaults, doc["client"], where.at("resources").item(index), warned)
+                 for index, raw in enumerate(doc["resources"])]
+    return Normalized(client_auth, resources)
 
 
-def normalize_auth(spec: object, where: str, origin: str) -> dict[str, t.Any] | None:
+def _resource(raw: str | dict[str, t.Any], defaults: dict[str, t.Any], client: dict[str, t.Any], where: Where,
+              warned: set[str]) -> dict[str, t.Any]:
+    """One resource as a full dict: shorthands expanded, defaults merged, paginator and auth resolved."""
+    resource: dict[str, t.Any] = {"name": raw} if isinstance(raw, str) else copy.deepcopy(raw)
+    if isinstance(resource.get("endpoint"), str):
+        resource["endpoint"] = {"path": resource["endpoint"]}
+    _refuse_python_only(resource, where)
+    merged = _merge(defaults, resource)
+    endpoint = merged.setdefault("endpoint", {})
+    endpoint.setdefault("path", merged["name"])
+    explicit = t.cast("dict[str, t.Any]", resource.get("endpoint") or {})
+    own = {**defaults.get("endpoint", {}), **explicit}
+    endpoint["paginator"] = _paginator(endpoint, own, client, where)
+    if "data_selector" not in own and _single_entity(endpoint["path"]) and "paginator" not in own:
+        endpoint["data_selector"] = "$"
+    if endpoint.get("auth") is None:
+        endpoint.pop("auth", None)
+    else:
+        endpoint["auth"] = normalize_auth(endpoint["auth"], where.at("endpoint.auth"))
+    _body(endpoint, where)
+    for key in LOADER_KEYS:
+        if key in merged and key not in warned:
+            warned.add(key)
+            LOGGER.warning("%s only steers dlt's loader; ignored", where.at(key))
+    return merged
+
+
+def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
     """An auth config as a dict with ``type`` (None: no auth); left-out credentials read their setting."""
     if spec is None:
         return None
     auth = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
     if "session" in auth:
-        raise DescriptionError(origin, f"{where}.session", "a requests session is Python only; not supported")
+        raise where.at("session").error("a requests session is Python only; not supported")
     if auth.get("location") == "cookie":
-        raise DescriptionError(origin, f"{where}.location", "cookie api keys are not implemented (dlt raises "
-                               "NotImplementedError too); use header or query")
-    for field, setting in CREDENTIAL_SETTINGS.get(auth["type"], {}).items():
-        if field in auth:
+        raise where.at("location").error("cookie api keys are not implemented (dlt raises NotImplementedError "
+                                         "too); use header or query")
+    for field, required in AUTH_TYPES[auth["type"]].credential_fields.items():
+        setting = credential_setting(auth["type"], field)
+        if field in auth or (setting is None and not required):
             continue
         if setting is None:
-            raise DescriptionError(origin, where, f"{auth['type']} needs {field} and no tap setting holds it; "
-                                   f"write it, e.g. {field}: me")
+            raise where.error(f"{auth['type']} needs {field} and no tap setting holds it; write it, e.g. {field}: me")
         auth[field] = "{{ config." + setting + " }}"
     return auth
 
 
-def _refuse_python_only(resource: dict[str, t.Any], where: str, origin: str) -> None:
+def _refuse_python_only(resource: dict[str, t.Any], where: Where) -> None:
     if "processing_steps" in resource:
-        raise DescriptionError(origin, f"{where}.processing_steps", "processing steps are Python callables "
-                               "(filter/map/yield_map); a data description cannot hold them")
+        raise where.at("processing_steps").error("processing steps are Python callables (filter/map/yield_map); "
+                                                 "a data description cannot hold them")
     endpoint = resource.get("endpoint", {})
     data = endpoint.get("data")
     if isinstance(data, list):  # dlt's list of (key, value) tuples: a form with repeated keys
         for position, pair in enumerate(data):
             if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-                raise DescriptionError(origin, f"{where}.endpoint.data[{position}]", "a list body is a form of "
-                                       "[key, value] pairs, e.g. [[post_id, 1], [post_id, 2]]")
+                raise where.at("endpoint.data").item(position).error(
+                    "a list body is a form of [key, value] pairs, e.g. [[post_id, 1], [post_id, 2]]")
     incremental = resource.get("endpoint", {}).get("incremental") or {}
     if "convert" in incremental:
-        raise DescriptionError(origin, f"{where}.endpoint.incremental.convert",
-                               "convert is a Python callable; a data description cannot hold it")
+        raise where.at("endpoint.incremental.convert").error(
+            "convert is a Python callable; a data description cannot hold it")
     for position, action in enumerate(resource.get("endpoint", {}).get("response_actions") or []):
         if isinstance(action, str) or (isinstance(action, dict) and action.get("action") != "ignore"):
-            raise DescriptionError(origin, f"{where}.endpoint.response_actions[{position}]",
-                                   "only action 'ignore' is data; other response actions are Python callables")
+            raise where.at("endpoint.response_actions").item(position).error(
+                "only action 'ignore' is data; other response actions are Python callables")
 
 
-def _body(endpoint: dict[str, t.Any], where: str, origin: str) -> None:
+def _body(endpoint: dict[str, t.Any], where: Where) -> None:
     """One body, as dlt's client and requests choose it: ``data`` when not empty, else ``json``."""
     data = endpoint.get("data")
     if data and endpoint.get("json"):
-        raise DescriptionError(origin, f"{where}.endpoint.data", "Cannot use both 'json' and 'data' parameters "
-                               "simultaneously (dlt refuses it too); use 'json' for JSON payloads or 'data' for "
-                               "form-encoded/raw data")
+        raise where.at("endpoint.data").error("Cannot use both 'json' and 'data' parameters simultaneously (dlt "
+                                              "refuses it too); use 'json' for JSON payloads or 'data' for "
+                                              "form-encoded/raw data")
     endpoint.pop("json" if data else "data", None)
 
 
@@ -142,27 +148,27 @@ def _merge(defaults: dict[str, t.Any], resource: dict[str, t.Any]) -> dict[str, 
     return merged
 
 
-def _paginator(endpoint: dict[str, t.Any], own: dict[str, t.Any], client: dict[str, t.Any], where: str,
-               origin: str) -> dict[str, t.Any] | None:
+def _paginator(endpoint: dict[str, t.Any], own: dict[str, t.Any], client: dict[str, t.Any],
+               where: Where) -> dict[str, t.Any] | None:
     """The effective paginator: a dict with ``type``, or None for auto-detection."""
+    client_at = Where(where.file).at("client.paginator")
     if "paginator" in own:
-        spec, at = own["paginator"], f"{where}.endpoint.paginator"
+        spec, at = own["paginator"], where.at("endpoint.paginator")
         if spec is None:
-            spec, at = client.get("paginator"), "client.paginator"
+            spec, at = client.get("paginator"), client_at
     elif _single_entity(endpoint["path"]):
         return {"type": "single_page"}
     else:
-        spec, at = client.get("paginator"), "client.paginator"
+        spec, at = client.get("paginator"), client_at
     if spec is None or spec == "auto":
         return None
     if isinstance(spec, str):
         if spec == "offset":
-            raise DescriptionError(origin, at, "'offset' needs a limit; write {type: offset, limit: 100}")
+            raise at.error("'offset' needs a limit; write {type: offset, limit: 100}")
         return {"type": spec}
     if spec.get("type") == "offset" and spec.get("total_path", "total") is None and not (
             spec.get("maximum_offset") or spec.get("has_more_path") or spec.get("stop_after_empty_page", True)):
-        raise DescriptionError(origin, at, "offset needs a stop rule: total_path, maximum_offset, "
-                               "has_more_path or stop_after_empty_page")
+        raise at.error("offset needs a stop rule: total_path, maximum_offset, has_more_path or stop_after_empty_page")
     return dict(spec)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import typing as t
 
-from tap_generic_rest.errors import DescriptionError
 from tap_generic_rest.expressions.templating import Part, TemplateError
+
+if t.TYPE_CHECKING:
+    from tap_generic_rest.description.where import Where
 
 _FIELD = re.compile(r"(?<!\{)\{(?!\{)([^{}]*)\}")
 INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")
@@ -41,22 +43,31 @@ def parent_key(parent: str, field: str) -> str:
 class Relationship:
     """What one resource takes from its parent, and how its placeholders resolve."""
 
-    def __init__(self, resource: dict[str, t.Any], where: str, origin: str) -> None:
+    def __init__(self, resource: dict[str, t.Any], where: Where) -> None:
         """Find the parent and the fields; bind static path params and resolve params."""
-        self.where, self.origin = where, origin
+        self.where = where
         endpoint = resource["endpoint"]
-        params = dict(endpoint.get("params") or {})
         self.parent: str | None = None
         #: context key -> parent field
         self.fields: dict[str, str] = {}
         self.aliases = {field: key for key, field in (resource.get("parent_fields") or {}).items()}
+        params = dict(endpoint.get("params") or {})
         specs = [endpoint["incremental"]] if isinstance(endpoint.get("incremental"), dict) else []
         specs += [v for v in params.values() if isinstance(v, dict) and v.get("type") == "incremental"]
         self.has_incremental = bool(specs) or "incremental" in endpoint
         #: the incremental config's own values a placeholder may name
         self.static: dict[str, t.Any] = {key: specs[0][key] for key in STATIC_INCREMENTAL_FIELDS
                                          if specs and key in specs[0]}
-        path = endpoint["path"]
+        endpoint["path"], endpoint["params"] = self._bind(endpoint["path"], params)
+        for part in ENDPOINT_PARTS:
+            for text in _strings(endpoint.get(part)):
+                for field_name in _FIELD.findall(text):
+                    self._note(field_name, part)
+        #: keys added to every record
+        self.added = self._take_fields(resource)
+
+    def _bind(self, path: str, params: dict[str, t.Any]) -> tuple[str, dict[str, t.Any]]:
+        """The path with resolve params and static ``{name}`` params bound, and the params left."""
         for name, value in list(params.items()):
             if isinstance(value, dict) and value.get("type") == "resolve":
                 if f"{{{name}}}" not in path:
@@ -71,25 +82,23 @@ class Relationship:
                     self.fail("endpoint.path", f"{{{field_name}}} in the path has no param of that name")
                 static = str(params.pop(field_name)).replace("{", "{{").replace("}", "}}")
                 path = path.replace(f"{{{field_name}}}", static)
-        endpoint["path"], endpoint["params"] = path, params
-        for part in ENDPOINT_PARTS:
-            for text in _strings(endpoint.get(part)):
-                for field_name in _FIELD.findall(text):
-                    self._note(field_name, part)
+        return path, params
+
+    def _take_fields(self, resource: dict[str, t.Any]) -> list[str]:
+        """Note ``parent_fields`` and ``include_from_parent``; the keys they add to every record."""
         for key, field in (resource.get("parent_fields") or {}).items():
             self._need_parent(resource, "parent_fields")
             self.fields[key] = field
-        for field in resource.get("include_from_parent") or []:
+        included = [self.aliases.get(field, parent_key(t.cast("str", self.parent), field))
+                    for field in resource.get("include_from_parent") or []]
+        for key, field in zip(included, resource.get("include_from_parent") or [], strict=True):
             self._need_parent(resource, "include_from_parent")
-            self.fields[self.aliases.get(field, parent_key(t.cast("str", self.parent), field))] = field
-        #: keys added to every record
-        self.added = [*(resource.get("parent_fields") or {}),
-                      *(self.aliases.get(f, parent_key(t.cast("str", self.parent), f))
-                        for f in resource.get("include_from_parent") or [])]
+            self.fields[key] = field
+        return [*(resource.get("parent_fields") or {}), *included]
 
     def fail(self, sub: str, message: str) -> t.NoReturn:
         """Raise a description error at this resource's ``sub`` path."""
-        raise DescriptionError(self.origin, f"{self.where}.{sub}", message)
+        raise self.where.at(sub).error(message)
 
     def _need_parent(self, resource: dict[str, t.Any], key: str) -> None:
         if self.parent is None:

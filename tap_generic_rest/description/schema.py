@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 from jsonschema.exceptions import ValidationError, relevance
 
+from tap_generic_rest.http.auth import SECRET_FIELDS
+
 FORMAT_SCHEMA: dict[str, t.Any] = json.loads(
     (Path(__file__).parent / "description.schema.json").read_text(encoding="utf-8")
 )
@@ -49,10 +51,6 @@ def _distance(branch: list[ValidationError]) -> tuple[int, int]:
 def _most_relevant(errors: t.Iterable[ValidationError]) -> ValidationError | None:
     """jsonschema's most relevant error, without descending into alternatives (done above)."""
     return max(errors, key=relevance, default=None)
-
-
-#: Auth fields whose values never appear in a message (dlt masks them too: ``s*****t``).
-SECRET_FIELDS = frozenset({"token", "api_key", "password", "client_secret", "access_token"})
 
 
 def _mask_secrets(message: str, error: ValidationError) -> str:

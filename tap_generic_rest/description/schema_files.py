@@ -10,22 +10,29 @@ import jsonschema
 if t.TYPE_CHECKING:
     from pathlib import Path
 
+    from tap_generic_rest.description.where import Where
 
-def load_schema(name: str, root: Path, fail: t.Callable[[str], t.NoReturn]) -> dict[str, t.Any]:
+
+def load_schema(name: str, root: Path, where: Where) -> dict[str, t.Any]:
+    """The JSON Schema file ``name`` next to the description (``root``), checked; errors at ``where``."""
     path = root / name
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except OSError:
-        fail(f"schema file {name!r} not found next to the description ({path})")
-    except ValueError as exc:
-        fail(f"schema file {name!r} is not valid JSON: {exc}")
+    schema = _read(name, path, where)
     try:
         jsonschema.Draft7Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        fail(f"schema file {name!r} is not a valid JSON Schema: {exc.message}")
+        raise where.error(f"schema file {name!r} is not a valid JSON Schema: {exc.message}") from None
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        fail(f"schema file {name!r} must be an object schema with properties")
+        raise where.error(f"schema file {name!r} must be an object schema with properties")
     return t.cast("dict[str, t.Any]", _free_form_objects(schema))
+
+
+def _read(name: str, path: Path, where: Where) -> t.Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise where.error(f"schema file {name!r} not found next to the description ({path})") from None
+    except ValueError as exc:
+        raise where.error(f"schema file {name!r} is not valid JSON: {exc}") from None
 
 
 def _free_form_objects(node: t.Any, *, item: bool = False) -> t.Any:

@@ -24,6 +24,7 @@ from tap_generic_rest.errors import AuthError
 from tap_generic_rest.expressions.templating import Template, compile_string, referenced_keys
 from tap_generic_rest.http.oauth import ClientCredentialsAuthenticator
 from tap_generic_rest.http.session import RedirectRefusedError, SameHostSession
+from tap_generic_rest.settings import CREDENTIALS, credential_setting
 
 __all__ = ["AUTH_TYPES", "Auth", "AuthError", "ClientCredentialsAuthenticator", "RedirectRefusedError",
            "SameHostSession", "build_auth"]
@@ -35,8 +36,15 @@ class Auth:
     """An authentication scheme: the settings its values read and the authenticator it builds."""
 
     type: t.ClassVar[str]
-    #: field -> whether a setting it reads must be set
+    #: field -> whether a setting it reads must be set (a field left out reads the setting that holds it,
+    #: ``settings.CREDENTIALS``)
     credential_fields: t.ClassVar[dict[str, bool]] = {}
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The credential fields whose values are masked: those a secret setting holds, or no setting does."""
+        settings = {field: credential_setting(cls.type, field) for field in cls.credential_fields}
+        return [field for field, setting in settings.items() if setting is None or CREDENTIALS[setting].secret]
 
     def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
         """Keep the normalized auth config (a dict with ``type``)."""
@@ -63,7 +71,7 @@ class Auth:
 
     def secrets(self, config: Config) -> list[str]:
         """The values to mask in logs."""
-        return [self.value(config, field) for field in self.credential_fields]
+        return [self.value(config, field) for field in self.secret_fields()]
 
     def build(self, config: Config) -> APIAuthenticatorBase:
         """The SDK authenticator for ``config``."""
@@ -126,12 +134,8 @@ class ClientCredentials(Auth):
 
     type = "oauth2_client_credentials"
     credential_fields: t.ClassVar[dict[str, bool]] = {
-        "client_id": True, "client_secret": True, "access_token_url": False,
+        "client_id": True, "client_secret": True, "access_token_url": False, "access_token": False,
     }
-
-    @override
-    def secrets(self, config: Config) -> list[str]:
-        return [self.value(config, "client_id"), self.value(config, "client_secret")]
 
     @override
     def build(self, config: Config) -> APIAuthenticatorBase:
@@ -148,6 +152,10 @@ class ClientCredentials(Auth):
 AUTH_TYPES: dict[str, type[Auth]] = {
     cls.type: cls for cls in (Bearer, Basic, ApiKey, ClientCredentials)
 }
+
+
+#: every auth field whose value is masked in messages (dlt masks them too: ``s*****t``)
+SECRET_FIELDS = frozenset(field for cls in AUTH_TYPES.values() for field in cls.secret_fields())
 
 
 def build_auth(spec: t.Mapping[str, t.Any] | None) -> Auth:

@@ -74,7 +74,10 @@ class _Paginator(BaseAPIPaginator[t.Any]):
 class Pagination(ABC):
     """How one endpoint pages: its request parameters, its stop rules, its next token."""
 
+    #: dlt's ``type:`` name; a class that sets it is a registered type (``registry.PAGINATION_TYPES``)
     type: t.ClassVar[str]
+    #: other ``type:`` names of this class alone (not inherited): dlt's deprecated ones
+    aliases: t.ClassVar[tuple[str, ...]] = ()
     token_name: t.ClassVar[str] = "page token"
     #: whether the same token on consecutive pages is normal (not a loop)
     repeats_token: t.ClassVar[bool] = False

@@ -9,16 +9,7 @@ from typing_extensions import override
 
 from tap_generic_rest.http.responses import response_json
 from tap_generic_rest.pagination.base import Pagination
-from tap_generic_rest.pagination.types import (
-    Cursor,
-    HeaderCursor,
-    HeaderLink,
-    JsonLink,
-    Offset,
-    PageNumber,
-    Scroll,
-    SinglePage,
-)
+from tap_generic_rest.pagination.types import Cursor, HeaderLink, JsonLink, PageNumber, SinglePage
 
 if t.TYPE_CHECKING:
     import requests
@@ -130,11 +121,19 @@ class Auto(Pagination):
         return None if following is None else (delegate, following)
 
 
+def _registered(cls: type[Pagination]) -> t.Iterator[type[Pagination]]:
+    """``cls``'s subclasses that name a ``type`` of their own, depth first."""
+    for sub in cls.__subclasses__():
+        if "type" in vars(sub):
+            yield sub
+        yield from _registered(sub)
+
+
+#: dlt's ``type:`` names (and aliases) -> classes: every Pagination subclass that names a type
 PAGINATION_TYPES: dict[str, type[Pagination]] = {
-    cls.type: cls
-    for cls in (SinglePage, JsonLink, HeaderLink, HeaderCursor, Cursor, Scroll, Offset, PageNumber, Auto)
+    name: cls for cls in _registered(Pagination)  # type: ignore[type-abstract]
+    for name in (cls.type, *vars(cls).get("aliases", ()))
 }
-PAGINATION_TYPES["json_response"] = JsonLink  # dlt's deprecated alias
 
 
 def build_pagination(spec: t.Mapping[str, t.Any] | None) -> Pagination:

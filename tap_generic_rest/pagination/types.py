@@ -61,6 +61,7 @@ class JsonLink(_StopCondition):
     """dlt ``json_link``: the response holds the next page's URL; followed as is, on the same host."""
 
     type = "json_link"
+    aliases = ("json_response",)
     token_name = "next URL"
     stops_on_empty_page = False
 
