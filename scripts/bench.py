@@ -1,4 +1,4 @@
-"""The benchmark behind scripts/bench (see there and README "Benchmark")."""
+"""The benchmark behind scripts/bench (see there and docs/performance.md)."""
 
 from __future__ import annotations
 

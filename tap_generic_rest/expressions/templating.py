@@ -1,6 +1,6 @@
 """The one templating mechanism of API descriptions: dlt placeholders and sandboxed Jinja2 expressions.
 
-One rule for braces (README, "Placeholders and templates"):
+One rule for braces (docs/format.md, "Placeholders and templates"):
 
 - ``{{ expr }}`` is a template when ``expr`` names a template variable (``config``, ``stream_slice``,
   ``stream_interval``, ``response``, ``parent``, ``incremental``) and only those and the helper

@@ -174,7 +174,7 @@ def test_the_tap_s_one_line_error_survives_log_level_warning(
 def test_what_meltano_itself_refuses_before_the_tap_runs(
     env: dict[str, str], expected: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    """Meltano checks `options` and cannot read decimals from env vars (README: Meltano's own refusals)."""
+    """Meltano checks `options` and cannot read decimals from env vars (docs/meltano.md: what Meltano refuses)."""
     result = meltano_run("avatars", sandbox, tmp_path / "warehouse.duckdb", extra_env=env)
     assert result.returncode != 0
     assert expected in result.stderr
