@@ -115,6 +115,16 @@ class Auto(Pagination):
         return not isinstance(delegate, SinglePage) and delegate.has_more(response, inner)
 
     @override
+    def token_key(self, response: requests.Response, token: object) -> str | None:
+        delegate, inner = t.cast("tuple[Pagination, object]", token)
+        return delegate.token_key(response, inner)
+
+    @override
+    def first_page_key(self, response: requests.Response, token: object) -> str | None:
+        delegate, inner = self._split(response, token)
+        return delegate.first_page_key(response, inner)
+
+    @override
     def next_token(self, response: requests.Response, token: object) -> object:
         delegate, inner = self._split(response, token)
         following = delegate.next_token(response, inner)

@@ -83,6 +83,18 @@ class JsonLink(_StopCondition):
     def next_token(self, response: requests.Response, token: object) -> object:
         return lookup(response_json(response), self.spec.get("next_url_path", "next")) or None
 
+    @override
+    def token_source(self) -> str:
+        return f"next_url_path {self.spec.get('next_url_path', 'next')!r}"
+
+    @override
+    def token_key(self, response: requests.Response, token: object) -> str | None:
+        return urljoin(response.url, str(token))
+
+    @override
+    def first_page_key(self, response: requests.Response, token: object) -> str | None:
+        return response.request.url or None
+
 
 class HeaderLink(JsonLink):
     """dlt ``header_link``: the URL of ``Link: <url>; rel="next"``."""
@@ -92,6 +104,14 @@ class HeaderLink(JsonLink):
     @override
     def next_token(self, response: requests.Response, token: object) -> object:
         return response.links.get(self.spec.get("links_next_key", "next"), {}).get("url") or None
+
+    @override
+    def token_source(self) -> str:
+        return f"links_next_key {self.spec.get('links_next_key', 'next')!r} (a Link header rel)"
+
+    @override
+    def response_keys(self, response: requests.Response) -> list[str]:
+        return [f"Link rel={rel}" for rel in response.links] or ["no Link header"]
 
 
 class HeaderCursor(Pagination):
@@ -109,6 +129,14 @@ class HeaderCursor(Pagination):
     @override
     def next_token(self, response: requests.Response, token: object) -> object:
         return response.headers.get(self.spec.get("cursor_key", "next")) or None
+
+    @override
+    def token_source(self) -> str:
+        return f"cursor_key {self.spec.get('cursor_key', 'next')!r} (a response header)"
+
+    @override
+    def response_keys(self, response: requests.Response) -> list[str]:
+        return [f"header {name}" for name in response.headers]
 
 
 class Cursor(_StopCondition):
@@ -139,6 +167,10 @@ class Cursor(_StopCondition):
                 "response has no %r to continue from", self.spec["stop_condition"], self.cursor_path,
             )
         return None if cursor in ("", []) else cursor
+
+    @override
+    def token_source(self) -> str:
+        return f"cursor_path {self.cursor_path!r}"
 
 
 class Scroll(Cursor):
