@@ -9,7 +9,8 @@ from typing_extensions import override
 
 from tap_generic_rest.http.responses import response_json
 from tap_generic_rest.pagination.base import Pagination
-from tap_generic_rest.pagination.types import Cursor, HeaderLink, JsonLink, PageNumber, SinglePage
+from tap_generic_rest.pagination.counters import PageNumber
+from tap_generic_rest.pagination.types import Cursor, HeaderLink, JsonLink, SinglePage
 
 if t.TYPE_CHECKING:
     import requests

@@ -10,7 +10,8 @@ import pytest
 
 from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description, parse_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.pagination.types import Cursor, PageNumber
+from tap_generic_rest.pagination.counters import PageNumber
+from tap_generic_rest.pagination.types import Cursor
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
