@@ -20,7 +20,14 @@ from tap_generic_rest.deferred import UNUSED_BY_A_SYNC, defer
 @click.command("import")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(pipeline: Path) -> None:
-    """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout."""
+    """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout.
+
+    The result is then loaded as the tap would load it: every problem is listed on stderr, one line
+    each with its path (e.g. resources[3].endpoint.path: ...), and the exit status is non-zero when
+    the description would not load. The draft is written to stdout either way, to be fixed by hand.
+    """
+    from tap_generic_rest.description.problems import description_problems
+    from tap_generic_rest.errors import UserError
     from tap_generic_rest.importers.dlt import import_pipeline, setting_references, to_yaml
     from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 
@@ -31,6 +38,14 @@ def import_command(pipeline: Path) -> None:
         click.echo(f"tap-generic-rest import: note: {', '.join(unknown)} (from dlt.secrets/dlt.config) "
                    f"{'is not a tap setting' if len(unknown) == 1 else 'are not tap settings'}; rename "
                    f"each to one of {', '.join(SECRET_SETTINGS)} in the description", err=True)
+    problems = description_problems(config, origin=pipeline.name, root=pipeline.parent)
+    for problem in problems:
+        click.echo(f"tap-generic-rest import: problem: {problem}", err=True)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        msg = (f"the description imported from {pipeline} would not load ({count} listed above); "
+               "the draft is on stdout: fix it there")
+        raise UserError(msg)
 
 
 def run_import(args: list[str]) -> t.NoReturn:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import typing as t
 
+from tap_generic_rest.expressions.cursor_format import check_pattern
+
 if t.TYPE_CHECKING:
     from tap_generic_rest.description.where import Where
 
@@ -58,6 +60,8 @@ def _check(spec: dict[str, t.Any], at: Where) -> None:
                                          "replication key must be a top-level record field")
     if spec.get("last_value_func", "max") != "max":
         raise at.at("last_value_func").error("only 'max' maps onto Singer bookmarks")
+    if spec.get("cursor_format") is not None and (problem := check_pattern(spec["cursor_format"])):
+        raise at.at("cursor_format").error(problem)
     if "convert" in spec:
         raise at.at("convert").error("convert is a Python callable; a data description cannot hold it")
     if spec.get("end_value") is not None and spec.get("initial_value") is None:

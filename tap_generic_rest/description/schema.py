@@ -1,7 +1,8 @@
 """The format's JSON Schema (``description.schema.json``) and its errors as one line each.
 
 :func:`schema_error` gives the first problem of a document, or None: the exact path
-(``resources[2].endpoint.paginator.type``) and what is wrong there, with the fix.
+(``resources[2].endpoint.paginator.type``) and what is wrong there, with the fix;
+:func:`schema_errors` every problem, the same way.
 """
 
 from __future__ import annotations
@@ -24,23 +25,47 @@ _VALIDATOR = jsonschema.Draft7Validator(FORMAT_SCHEMA)
 
 def schema_error(document: object) -> tuple[str, str] | None:
     """The (path, one-line message) of the document's most relevant schema error, or None."""
-    error = _most_relevant(_VALIDATOR.iter_errors(document))
-    while error is not None and error.validator in {"oneOf", "anyOf"} and error.context:
-        # a value where alternatives may stand: explain it by the alternative it is closest to
-        wrong_type = {sub.relative_schema_path[0] for sub in error.context
-                      if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
-        branches: dict[object, list[ValidationError]] = {}
-        for sub in error.context:
-            if sub.relative_schema_path[0] not in wrong_type:
-                branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        if not branches:
-            break
-        # fewest problems ({token: 1} is bearer, not http_basic); a tie: the branch that got furthest
-        # ({type: bearer, extra: 1} is explained by type bearer's fields)
-        closest: list[ValidationError] = min(branches.values(), key=_distance)
+    return _explained(_most_relevant(_VALIDATOR.iter_errors(document)))
+
+
+def schema_errors(document: object) -> list[tuple[str, str]]:
+    """Every schema error of the document as (path, one-line message), each once (alternatives explained by
+    every problem of the closest one)."""
+    found: list[tuple[str, str]] = []
+    for error in sorted(_VALIDATOR.iter_errors(document), key=relevance, reverse=True):
+        found += _every(error)
+    return list(dict.fromkeys(found))
+
+
+def _every(error: ValidationError) -> list[tuple[str, str]]:
+    closest = _closest_branch(error)
+    if closest is None:
+        return [_one_line(error)]
+    return [line for sub in sorted(closest, key=relevance, reverse=True) for line in _every(sub)]
+
+
+def _explained(error: ValidationError | None) -> tuple[str, str] | None:
+    while error is not None and (closest := _closest_branch(error)) is not None:
         error = _most_relevant(closest)
-    if error is None:
+    return None if error is None else _one_line(error)
+
+
+def _closest_branch(error: ValidationError) -> list[ValidationError] | None:
+    """Where alternatives may stand: the errors of the alternative the value is closest to (None: none)."""
+    if error.validator not in {"oneOf", "anyOf"} or not error.context:
         return None
+    wrong_type = {sub.relative_schema_path[0] for sub in error.context
+                  if sub.validator == "type" and len(sub.relative_schema_path) <= 2}
+    branches: dict[object, list[ValidationError]] = {}
+    for sub in error.context:
+        if sub.relative_schema_path[0] not in wrong_type:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    # fewest problems ({token: 1} is bearer, not http_basic); a tie: the branch that got furthest
+    # ({type: bearer, extra: 1} is explained by type bearer's fields)
+    return min(branches.values(), key=_distance) if branches else None
+
+
+def _one_line(error: ValidationError) -> tuple[str, str]:
     return _path(error.absolute_path), _mask_secrets(_explain(error), error)
 
 

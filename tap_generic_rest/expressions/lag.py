@@ -28,11 +28,18 @@ def lag_active(spec: t.Mapping[str, t.Any]) -> bool:
     return bool(spec.get("lag")) and spec.get("end_value") is None
 
 
-def apply_lag(value: object, lag: float, floor: object, compare: t.Callable[[object], t.Any]) -> object:
-    """``value`` stepped back by ``lag``, but never below ``floor`` (compared through ``compare``)."""
+def apply_lag(
+    value: object,
+    lag: float,
+    floor: object,
+    compare: t.Callable[[object], t.Any],
+    step: t.Callable[[object, float], object] | None = None,
+) -> object:
+    """``value`` stepped back by ``lag`` (by ``step``: a cursor format's), never below ``floor`` (compared
+    through ``compare``)."""
     if value is None:
         return None
-    lagged = _step_back(value, lag)
+    lagged = (step or _step_back)(value, lag)
     if floor is not None and compare(lagged) <= compare(floor):
         return floor
     return lagged

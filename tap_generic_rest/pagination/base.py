@@ -8,6 +8,7 @@ auto-detection in :mod:`paginator_registry`.
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 from abc import ABC, abstractmethod
 
@@ -28,12 +29,13 @@ class PaginationError(UserError):
 
 
 class _Paginator(BaseAPIPaginator[t.Any]):
-    """An SDK paginator driven by a :class:`Pagination`, failing clearly on a loop."""
+    """An SDK paginator driven by a :class:`Pagination`: fails clearly on a loop (a token, link or
+    scroll page seen before in this partition: digests only) and when "more" has nothing to follow."""
 
     def __init__(self, pagination: Pagination, start_value: object) -> None:
         super().__init__(start_value)
         self._pagination = pagination
-        self._last_body: bytes | None = None
+        self._seen: set[bytes] = set()
 
     @override
     def has_more(self, response: requests.Response) -> bool:
@@ -56,19 +58,39 @@ class _Paginator(BaseAPIPaginator[t.Any]):
 
     @override
     def get_next(self, response: requests.Response) -> object:
+        if self._page_count <= 1:
+            self._remember(self._pagination.first_page_key(response, self.current_value))
         token = self._pagination.next_token(response, self.current_value)
-        repeated = token is not None and token == self.current_value
-        if repeated and self._pagination.repeats_token:
-            # a constant scroll token is fine; the same token with the same page again is a loop
-            repeated, self._last_body = response.content == self._last_body, response.content
-        if repeated:
-            msg = (
-                f"pagination loop: the response from {REDACTOR.url(response.url)} gives the "
-                f"same {self._pagination.token_name} as the request ({str(token)[:80]!r}); "
-                "stopping instead of reading the same page forever"
-            )
-            raise PaginationError(msg)
+        if token is None or token == "":
+            if self._pagination.says_more(response, self.current_value):
+                raise PaginationError(self._pagination.missing_token_message(response))
+            return token
+        if not self._remember(self._pagination.token_key(response, token)):
+            raise PaginationError(self._loop_message(response, token))
         return token
+
+    def _remember(self, key: str | None) -> bool:
+        """Remember ``key``'s digest; False when it was seen before in this partition."""
+        if key is None:
+            return True
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        if digest in self._seen:
+            return False
+        self._seen.add(digest)
+        return True
+
+    def _loop_message(self, response: requests.Response, token: object) -> str:
+        name = self._pagination.token_name
+        if token == self.current_value and not self._pagination.repeats_token:
+            what = f"the same {name} as the request ({str(token)[:80]!r})"
+        elif self._pagination.repeats_token:
+            what = f"the same page with the same {name} as an earlier page ({str(token)[:80]!r})"
+        else:
+            what = f"the {name} {REDACTOR.url(str(token))[:80]!r}, already followed in this partition (a cycle)"
+        return (
+            f"pagination loop: the response from {REDACTOR.url(response.url)} gives {what}; "
+            "stopping instead of reading the same page forever"
+        )
 
 
 class Pagination(ABC):
@@ -116,6 +138,39 @@ class Pagination(ABC):
             )
             raise PaginationError(msg)
         return value
+
+    def says_more(self, response: requests.Response, token: object) -> bool:
+        """Whether the response itself says another page follows (``has_more_path`` true)."""
+        path = self.spec.get("has_more_path")
+        return isinstance(path, str) and bool(path) and lookup(response_json(response), path) is True
+
+    def token_source(self) -> str:
+        """Where the next token is read from, for messages (e.g. ``cursor_path 'next'``)."""
+        return f"the {self.token_name}"
+
+    def response_keys(self, response: requests.Response) -> list[str]:
+        """The keys the response offers where the token is looked for (the body's top-level keys)."""
+        document = response_json(response)
+        return [str(key) for key in document] if isinstance(document, dict) else [type(document).__name__]
+
+    def missing_token_message(self, response: requests.Response) -> str:
+        """The one line when the response says "more" but gives nothing to continue from."""
+        keys = ", ".join(self.response_keys(response)[:30]) or "nothing"
+        return (
+            f"the response from {REDACTOR.url(response.url)} says more pages follow (has_more_path "
+            f"{self.spec.get('has_more_path')!r} is true), but {self.token_source()} gives no "
+            f"{self.token_name} (the response has: {keys}); fix the paginator's {self.token_source()}"
+        )
+
+    def token_key(self, response: requests.Response, token: object) -> str | None:
+        """What identifies the page ``token`` leads to, for loop detection (None: nothing)."""
+        if self.repeats_token:  # a scroll token may repeat: the page it came with must not
+            return f"{token!r}\n{hashlib.blake2b(response.content).hexdigest()}"
+        return repr(token)
+
+    def first_page_key(self, response: requests.Response, token: object) -> str | None:
+        """The first page's :meth:`token_key` (its start token; None: the first request had none)."""
+        return None if token is None or self.repeats_token else repr(token)
 
     @abstractmethod
     def next_token(self, response: requests.Response, token: object) -> object:

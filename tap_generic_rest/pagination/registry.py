@@ -9,7 +9,8 @@ from typing_extensions import override
 
 from tap_generic_rest.http.responses import response_json
 from tap_generic_rest.pagination.base import Pagination
-from tap_generic_rest.pagination.types import Cursor, HeaderLink, JsonLink, PageNumber, SinglePage
+from tap_generic_rest.pagination.counters import PageNumber
+from tap_generic_rest.pagination.types import Cursor, HeaderLink, JsonLink, SinglePage
 
 if t.TYPE_CHECKING:
     import requests
@@ -113,6 +114,16 @@ class Auto(Pagination):
     def has_more(self, response: requests.Response, token: object) -> bool:
         delegate, inner = self._split(response, token)
         return not isinstance(delegate, SinglePage) and delegate.has_more(response, inner)
+
+    @override
+    def token_key(self, response: requests.Response, token: object) -> str | None:
+        delegate, inner = t.cast("tuple[Pagination, object]", token)
+        return delegate.token_key(response, inner)
+
+    @override
+    def first_page_key(self, response: requests.Response, token: object) -> str | None:
+        delegate, inner = self._split(response, token)
+        return delegate.first_page_key(response, inner)
 
     @override
     def next_token(self, response: requests.Response, token: object) -> object:

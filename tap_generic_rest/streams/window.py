@@ -8,6 +8,7 @@ import typing as t
 
 from tap_generic_rest.description.incremental import record_filter
 from tap_generic_rest.errors import StreamError
+from tap_generic_rest.expressions.cursor_format import EPOCH_SECONDS, CursorFormat, CursorFormatError, infer_format
 from tap_generic_rest.expressions.lag import LagError, apply_lag, lag_active
 from tap_generic_rest.expressions.templating import to_datetime
 from tap_generic_rest.streams.state_index import PartitionKey, context_key
@@ -53,7 +54,7 @@ class IncrementalWindow:
         self._start_points[key] = self._start_point(context)
         if lag_active(self._spec):
             bookmark = self._bookmark(context)
-            self._bookmark_floors[key] = comparable(bookmark) if bookmark is not None else None
+            self._bookmark_floors[key] = self.comparable(bookmark) if bookmark is not None else None
 
     def advances(self, record: t.Mapping[str, t.Any], context: Context | None) -> bool:
         """Whether ``record`` may move the bookmark: one re-read inside the lag window does not move it back."""
@@ -61,7 +62,7 @@ class IncrementalWindow:
             return True
         floor: t.Any = self._bookmark_floors.get(context_key(context))
         value = record.get(self._replication_key() or "")
-        return floor is None or value is None or not t.cast("t.Any", comparable(value)) < floor
+        return floor is None or value is None or not t.cast("t.Any", self.comparable(value)) < floor
 
     def variables(self, context: Context | None) -> dict[str, t.Any]:
         """The template variables of a partition's requests (dlt's names)."""
@@ -83,26 +84,56 @@ class IncrementalWindow:
         """dlt's record filter from the partition's start point (None: every record is kept)."""
         if not self._spec or not self._replication_key():
             return None
-        return record_filter(self._spec, self._start_point(context), comparable)
+        return record_filter(self._spec, self._start_point(context), self.comparable)
+
+    def cursor_format(self) -> CursorFormat | None:
+        """The cursor's format: declared, or inferred from initial_value / the key's schema (None: as given)."""
+        key_schema = self._schema().get("properties", {}).get(self._replication_key() or "", {})
+        return infer_format(self._spec, key_schema if isinstance(key_schema, dict) else {})
+
+    def comparable(self, value: object) -> object:
+        """A cursor value as a moment (read in the cursor's format where known), else as it is."""
+        fmt = self.cursor_format()
+        if fmt is None:
+            return comparable(value)
+        try:
+            return fmt.read(value)
+        except CursorFormatError:
+            return value
 
     def _incremental_values(self, start: object, context: Context | None) -> dict[str, t.Any]:
         """dlt's ``{incremental.*}`` values."""
         spec = self._spec
         bookmark = self._bookmark(context) if spec else None
-        last_value = bookmark if bookmark is not None else spec.get("initial_value")
+        initial = self._converted("initial_value", spec.get("initial_value"))
+        last_value = self._converted("bookmark", bookmark) if bookmark is not None else initial
         if lag_active(spec):  # dlt's last_value is lagged too
-            last_value = self._lagged(last_value, spec.get("initial_value"))
+            last_value = self._lagged(last_value, initial)
         return {
             "start_value": start,
-            "initial_value": spec.get("initial_value"),
+            "initial_value": initial,
             "last_value": last_value,
-            "end_value": spec.get("end_value"),
+            "end_value": self._converted("end_value", spec.get("end_value")),
         }
 
-    def _lagged(self, value: object, floor: object) -> object:
+    def _converted(self, what: str, value: object, fmt: CursorFormat | None = None) -> object:
+        """``value`` (the start_date setting, a bookmark, initial_value, end_value) in the cursor's format."""
+        fmt = fmt or self.cursor_format()
+        if fmt is None or value is None:
+            return value
         try:
-            return apply_lag(value, float(self._spec["lag"]), floor, comparable)
-        except (LagError, TypeError) as exc:
+            return fmt.convert(value)
+        except CursorFormatError as exc:
+            fix = "the start_date setting" if what == "start_date" else f"{self._resource.where}.endpoint.incremental"
+            msg = (f"stream {self._name}: {what} {value!r} cannot be sent as the incremental cursor "
+                   f"{self._replication_key()!r} ({exc}); fix {fix}")
+            raise StreamError(msg) from None
+
+    def _lagged(self, value: object, floor: object) -> object:
+        fmt = self.cursor_format()
+        try:
+            return apply_lag(value, float(self._spec["lag"]), floor, self.comparable, fmt.step_back if fmt else None)
+        except (LagError, TypeError, CursorFormatError) as exc:
             msg = f"stream {self._name}: {exc}; fix {self._resource.where}.endpoint.incremental.lag"
             raise StreamError(msg) from None
 
@@ -112,7 +143,10 @@ class IncrementalWindow:
         return "integer" in ([types] if isinstance(types, str) else types)
 
     def _in_key_type(self, moment: dt.datetime | None) -> object:
-        """A moment in the replication key's own type: UNIX seconds or RFC 3339."""
+        """A moment in the cursor's format, else the replication key's own type: UNIX seconds or RFC 3339."""
+        fmt = self.cursor_format()
+        if fmt is not None and moment is not None:
+            return fmt.write(moment)
         if moment is None:
             return 0 if self._key_is_integer() else None
         if self._key_is_integer():
@@ -123,19 +157,24 @@ class IncrementalWindow:
         """The incremental start point: bookmark, else start_date, else none (UNIX 0)."""
         if not self._replication_key():
             return None
-        initial = self._config.get("start_date") or self._spec.get("initial_value")
-        start = self._in_own_type(self._bookmark(context) or initial)
+        source = "start_date" if self._config.get("start_date") else "initial_value"
+        initial = self._in_own_type(source, self._config.get("start_date") or self._spec.get("initial_value"))
+        bookmark = self._bookmark(context)
+        start = self._in_own_type("bookmark", bookmark) if bookmark else initial
         if lag_active(self._spec):
-            start = self._lagged(start, self._in_own_type(initial))
+            start = self._lagged(start, initial)
         return start
 
-    def _in_own_type(self, start: object) -> object:
-        """A start value as the key's type: integer keys take UNIX seconds, others the value as given."""
+    def _in_own_type(self, what: str, start: object) -> object:
+        """A start value in the cursor's format; else as the key's type: integer keys take UNIX seconds,
+        others the value as given."""
+        if self.cursor_format() is not None:
+            return self._converted(what, start)
         if not self._key_is_integer():
             return start
         if isinstance(start, int) or (isinstance(start, str) and start.strip().isdigit()):
             return int(start)
-        return self._in_key_type(to_datetime(start))
+        return self._converted(what, start, CursorFormat(EPOCH_SECONDS)) if start is not None else 0
 
 
 def comparable(value: object) -> object:

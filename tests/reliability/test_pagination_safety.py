@@ -8,15 +8,18 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
+import typing as t
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from generic_rest_sandbox import Sandbox
 
 from tests.conftest import sandbox_config
 from tests.reliability.harness import SingerOutput, catalog, data_requests, error_lines, request_key, run_cli
+from tests.safety import helpers as canned
 
 #: A run that takes longer than this is taken to loop forever (a normal one takes about 1 s).
 TIMEOUT = 12.0
@@ -124,3 +127,101 @@ def test_a_scroll_repeating_its_page_fails_with_a_loop_error() -> None:
     assert "stream companies" in line
     assert run.elapsed < TIMEOUT / 2
     assert run.requests <= 3
+
+
+# -- "more" with nothing to follow, and cycles: own descriptions against a canned loopback API -------
+
+PAGED = 350  # records behind the canned list endpoint, served 100 a page
+
+
+def _page_after(request: canned.Received, key: str) -> int:
+    """The page index a cursor (``p<n>``) in the query names (0: the first page)."""
+    value = parse_qs(urlsplit(request.target).query).get(key, ["p0"])[0]
+    return int(value.removeprefix("p"))
+
+
+def _cursor_page(request: canned.Received) -> canned.Answer:
+    page = _page_after(request, "after")
+    data = [{"id": str(n)} for n in range(page * 100, min(PAGED, page * 100 + 100))]
+    more = (page + 1) * 100 < PAGED
+    return canned.Answer(body={"data": data, "has_more": more, "next": f"p{page + 1}" if more else None})
+
+
+def _cycle(tokens: list[str]) -> t.Callable[[canned.Received], canned.Answer]:
+    """Pages whose cursors run through ``tokens`` and back to the first one, forever."""
+
+    def answer(request: canned.Received) -> canned.Answer:
+        sent = parse_qs(urlsplit(request.target).query).get("after", [None])[0]
+        position = 0 if sent is None else tokens.index(sent) + 1
+        return canned.Answer(body={"data": [{"id": f"r{position}"}], "next": tokens[position % len(tokens)]})
+
+    return answer
+
+
+Route = t.Callable[[canned.Received], canned.Answer] | canned.Answer
+
+
+def _sync(tmp_path: Path, route: Route, paginator: dict[str, t.Any]) -> tuple[canned.TapRun, canned.CannedApi]:
+    with canned.CannedApi() as api:
+        api.routes["/items"] = route
+        path = canned.write_description(tmp_path, canned.resource(endpoint={"paginator": paginator}))
+        config = {"api_description": str(path), "base_url": api.url, **canned.FAST}
+        run = canned.run_tap(config=config, directory=tmp_path)
+    return run, api
+
+
+def test_has_more_true_without_a_readable_cursor_fails_naming_path_and_keys(tmp_path: Path) -> None:
+    paginator = {"type": "cursor", "cursor_path": "data[-1].uid", "cursor_param": "after", "has_more_path": "has_more"}
+    run, api = _sync(tmp_path, _cursor_page, paginator)
+    line = run.error()
+    canned.assert_mentions(line, "stream items", "cursor_path 'data[-1].uid'", "has_more_path 'has_more' is true",
+                    "the response has: data, has_more, next")
+    assert len(api.received) == 1
+
+
+def test_has_more_true_with_the_right_cursor_reads_every_page(tmp_path: Path) -> None:
+    paginator = {"type": "cursor", "cursor_path": "next", "cursor_param": "after", "has_more_path": "has_more"}
+    run, api = _sync(tmp_path, _cursor_page, paginator)
+    assert len(run.succeeded().records("items")) == PAGED
+    assert len(api.received) == 4
+
+
+def test_has_more_true_with_a_null_body_cursor_fails(tmp_path: Path) -> None:
+    answer = canned.Answer(body={"data": [{"id": "1"}], "meta": {"more": True, "next": None}})
+    paginator = {"type": "cursor", "cursor_path": "meta.next", "cursor_body_path": "after"}
+    run, _ = _sync(tmp_path, answer, {**paginator, "has_more_path": "meta.more"})
+    canned.assert_mentions(run.error(), "stream items", "cursor_path 'meta.next'", "has_more_path 'meta.more' is true",
+                    "the response has: data, meta")
+
+
+@pytest.mark.parametrize("tokens", [["A", "B"], ["A", "B", "C"]], ids=["A-B-A", "A-B-C-A"])
+def test_a_cycle_of_cursors_fails_as_a_loop(tmp_path: Path, tokens: list[str]) -> None:
+    paginator = {"type": "cursor", "cursor_path": "next", "cursor_param": "after"}
+    run, api = _sync(tmp_path, _cycle(tokens), paginator)
+    line = run.error()
+    canned.assert_mentions(line, "stream items", "pagination loop", "cursor 'A', already followed in this partition")
+    assert len(api.received) == len(tokens) + 1, "stops before requesting a page seen before"
+    assert len({request.target for request in api.received}) == len(api.received)
+
+
+def test_a_next_link_back_to_the_first_page_fails_as_a_loop(tmp_path: Path) -> None:
+    def answer(request: canned.Received) -> canned.Answer:
+        second = "page=2" in request.target
+        return canned.Answer(body={"data": [{"id": request.target}], "next": "/items" if second else "/items?page=2"})
+
+    run, api = _sync(tmp_path, answer, {"type": "json_link", "next_url_path": "next"})
+    canned.assert_mentions(run.error(), "stream items", "pagination loop", "already followed in this partition")
+    assert [request.target for request in api.received] == ["/items", "/items?page=2"]
+
+
+def test_a_scroll_repeating_its_token_with_new_pages_reads_to_the_empty_page(tmp_path: Path) -> None:
+    served: list[int] = []
+
+    def answer(request: canned.Received) -> canned.Answer:
+        served.append(1)
+        data = [{"id": str(len(served))}] if len(served) <= 3 else []
+        return canned.Answer(body={"data": data, "scroll": "same"})
+
+    run, api = _sync(tmp_path, answer, {"type": "scroll", "cursor_path": "scroll", "cursor_param": "scroll"})
+    assert [record["id"] for record in run.succeeded().records("items")] == ["1", "2", "3"]
+    assert len(api.received) == 4

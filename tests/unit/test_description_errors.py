@@ -10,7 +10,8 @@ import pytest
 
 from tap_generic_rest.description.load import BUILTIN_APIS, builtin_path, load_description, parse_description
 from tap_generic_rest.errors import DescriptionError
-from tap_generic_rest.pagination.types import Cursor, PageNumber
+from tap_generic_rest.pagination.counters import PageNumber
+from tap_generic_rest.pagination.types import Cursor
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -277,3 +278,36 @@ def test_resource_defaults_replace_paginator_and_merge_params(root: Path) -> Non
     assert custom.endpoint.params == {"limit": 50, "sort": "desc", "q": "x"}
     assert isinstance(custom.endpoint.pagination, PageNumber)
     assert custom.endpoint.pagination.spec == {"type": "page_number", "page_param": "p"}
+
+
+# -- every problem at once (tap-generic-rest import) -------------------------------------------------
+
+
+def test_every_problem_is_listed_in_document_order(tmp_path: Path) -> None:
+    from tap_generic_rest.description.problems import description_problems
+    from tap_generic_rest.description.schema import schema_error, schema_errors
+
+    document = {
+        "client": {"base_url": "https://api.test", "auth": {"type": "nope"}},
+        "resources": [
+            {"name": "a", "endpoint": {"path": "/a", "paginator": {"type": "offset"}}},
+            {"name": "b", "endpoint": {"path": "/b/{x}"}},
+            {"name": "c", "endpoint": {"path": "/c", "bogus": 1, "paginator": {"type": "cursor", "size": 2}}},
+        ],
+    }
+    problems = description_problems(document, origin="api.yaml", root=tmp_path)
+    assert [line.split(":")[0] for line in problems] == [
+        "client.auth.type", "resources[0].endpoint.paginator", "resources[1].endpoint.path",
+        "resources[2].endpoint", "resources[2].endpoint.paginator"]
+    assert schema_error(document) == schema_errors(document)[0], "the first problem is the one the loader names"
+
+
+def test_a_problem_between_resources_is_found_once_each_loads_alone(tmp_path: Path) -> None:
+    from tap_generic_rest.description.problems import description_problems
+
+    document = {"client": {"base_url": "https://api.test"}, "resources": [
+        {"name": "kids", "endpoint": {"path": "/p/{resources.parents.id}/kids"}}]}
+    assert description_problems(document, origin="api.yaml", root=tmp_path) == [
+        "resources[0].endpoint: refers to non existing parent resource 'parents'; resources: kids"]
+    document["resources"].append({"name": "parents", "endpoint": "/p"})
+    assert description_problems(document, origin="api.yaml", root=tmp_path) == []
