@@ -98,6 +98,7 @@ class TapGenericRest(Tap):
             description = load_description(Path(str(own)).expanduser())
         for auth in (description.auth, *(r.endpoint.auth for r in description.resources if r.endpoint.auth)):
             REDACTOR.add(*(self.config.get(name) for name in auth.settings()), *auth.secrets(self.config))
+        REDACTOR.add(*_request_setting_values(self.config, description.settings))
         return description
 
     @cached_property
@@ -190,3 +191,13 @@ def _check_start_date(value: object) -> None:
 def _placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:
     """The schema of a stream whose real schema is inferred or read from the catalog."""
     return {"type": "object", "properties": {key: {"type": ["string"]} for key in primary_key}}
+
+
+def _request_setting_values(config: t.Mapping[str, t.Any], settings: t.Iterable[str]) -> list[str]:
+    """The values of the settings a description places in requests (``{{ config.x }}``) that the tap does not
+    declare: secrets in logs and errors, like the credential settings (a declared setting such as
+    ``start_date`` keeps its own rule)."""
+    declared = CONFIG_SCHEMA["properties"]
+    values = (config.get(name) for name in settings if name not in declared)
+    return [str(value) for value in values if isinstance(value, (str, int, float)) and not isinstance(value, bool)]
+
