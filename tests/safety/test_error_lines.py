@@ -10,31 +10,22 @@ import pytest
 from tap_generic_rest.errors import MAX_LINE
 from tap_generic_rest.expressions.sandbox import TemplateError, evaluate
 from tap_generic_rest.tap import TapGenericRest
-from tests.safety.helpers import (
-    FAST,
-    Answer,
-    CannedApi,
-    assert_mentions,
-    resource,
-    run_cli,
-    run_tap,
-    write_description,
-)
+from tests.safety import helpers as h
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
 
 def test_an_error_about_a_huge_url_is_one_bounded_line(tmp_path: Path) -> None:
-    with CannedApi() as api:
-        description = write_description(tmp_path, resource())
-        config = {"api_description": str(description), "base_url": f"{api.url}/{'v' * 1_000_000}", **FAST}
+    with h.CannedApi() as api:
+        description = h.write_description(tmp_path, h.resource())
+        config = {"api_description": str(description), "base_url": f"{api.url}/{'v' * 1_000_000}", **h.FAST}
 
-        run = run_tap(config=config, directory=tmp_path)
+        run = h.run_tap(config=config, directory=tmp_path)
         line = run.error()
 
     assert len(line) <= MAX_LINE + 100, f"{len(line)} characters"
-    assert_mentions(line, "stream items", "HTTP 414", "characters cut", "/items: ", "the API answered with an error")
+    h.assert_mentions(line, "stream items", "HTTP 414", "characters cut", "/items: ", "the API answered with an error")
     assert len(run.stderr) < 20 * MAX_LINE, f"stderr has {len(run.stderr)} characters"
 
 
@@ -50,25 +41,25 @@ def test_an_error_about_a_huge_url_is_one_bounded_line(tmp_path: Path) -> None:
 def test_a_body_python_cannot_read_is_not_called_invalid_json(
     body: bytes, expected: tuple[str, ...], tmp_path: Path
 ) -> None:
-    with CannedApi() as api:
-        api.routes["/items"] = Answer(200, body)
-        description = write_description(tmp_path, resource(), base_url=api.url)
+    with h.CannedApi() as api:
+        api.routes["/items"] = h.Answer(200, body)
+        description = h.write_description(tmp_path, h.resource(), base_url=api.url)
 
-        line = run_tap(config={"api_description": str(description), **FAST}, directory=tmp_path).error()
+        line = h.run_tap(config={"api_description": str(description), **h.FAST}, directory=tmp_path).error()
 
-    assert_mentions(line, "stream items", *expected)
+    h.assert_mentions(line, "stream items", *expected)
     assert "not valid JSON" not in line
 
 
 @pytest.mark.parametrize("state", ['"hello"', "[1, 2]", "42"])
 def test_a_state_that_is_not_an_object_says_so(state: str, tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text(state, encoding="utf-8")
-    description = write_description(tmp_path, resource())
+    description = h.write_description(tmp_path, h.resource())
 
-    line = run_tap("--state", str(tmp_path / "state.json"), config={"api_description": str(description)},
+    line = h.run_tap("--state", str(tmp_path / "state.json"), config={"api_description": str(description)},
                    directory=tmp_path).error()
 
-    assert_mentions(line, "invalid --state", "not a state object")
+    h.assert_mentions(line, "invalid --state", "not a state object")
     assert "was not found" not in line
 
 
@@ -90,8 +81,8 @@ def test_running_out_of_memory_is_one_line(
         raise MemoryError
 
     monkeypatch.setattr(TapGenericRest, "sync_all", exhausted)
-    description = write_description(tmp_path, resource())
+    description = h.write_description(tmp_path, h.resource())
 
-    line = run_cli(capsys, config={"api_description": str(description)}, directory=tmp_path).error()
+    line = h.run_cli(capsys, config={"api_description": str(description)}, directory=tmp_path).error()
 
-    assert_mentions(line, "ran out of memory")
+    h.assert_mentions(line, "ran out of memory")

@@ -16,17 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tap_generic_rest.http.body import MAX_BODY_BYTES
 from tap_generic_rest.http.ratelimit import MAX_PAUSE
-from tests.safety.helpers import (
-    FAST,
-    Answer,
-    CannedApi,
-    Received,
-    assert_mentions,
-    record_figure,
-    resource,
-    run_tap,
-    write_description,
-)
+from tests.safety import helpers as h
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -43,46 +33,47 @@ def gzip_bomb(size: int) -> bytes:
     return b"".join([*chunks, compressor.compress(b'"}'), compressor.flush()])
 
 
-def run_against(api_url: str, directory: Path, **settings: t.Any) -> t.Any:
-    description = write_description(directory, resource(), base_url=api_url)
-    return run_tap(config={"api_description": str(description), **FAST, **settings}, directory=directory)
+def run_against(api_url: str, directory: Path, timeout: float = h.CLI_TIMEOUT, **settings: t.Any) -> h.TapRun:
+    description = h.write_description(directory, h.resource(), base_url=api_url)
+    config = {"api_description": str(description), **h.FAST, **settings}
+    return h.run_tap(config=config, directory=directory, timeout=timeout)
 
 
 def test_a_gzip_bomb_fails_in_one_line_at_the_size_limit(tmp_path: Path) -> None:
     body = gzip_bomb(1024**3)
-    with CannedApi() as api:
-        api.routes["/items"] = Answer(200, body, headers={"Content-Encoding": "gzip"})
+    with h.CannedApi() as api:
+        api.routes["/items"] = h.Answer(200, body, headers={"Content-Encoding": "gzip"})
 
-        run = run_against(api.url, tmp_path)
+        run = run_against(api.url, tmp_path, timeout=120)  # generous: inflating 128 MiB on a shared machine
         line = run.error()  # under the helpers' 2 GiB address-space limit
 
-    assert_mentions(line, "stream items", "gzip-compressed", f"larger than {MAX_BODY_BYTES // 1024**2} MiB")
+    h.assert_mentions(line, "stream items", "gzip-compressed", f"larger than {MAX_BODY_BYTES // 1024**2} MiB")
     assert len(api.received) == 1, "a too-large body is not retried"
-    record_figure("hostile servers (s)", "1 GiB gzip bomb", run.seconds)
+    h.record_figure("hostile servers (s)", "1 GiB gzip bomb", run.seconds)
 
 
 def test_a_retry_after_past_the_longest_wait_fails_in_one_line(tmp_path: Path) -> None:
-    with CannedApi() as api:
-        api.routes["/items"] = Answer(429, {"error": "slow down"}, headers={"Retry-After": "999999"})
+    with h.CannedApi() as api:
+        api.routes["/items"] = h.Answer(429, {"error": "slow down"}, headers={"Retry-After": "999999"})
 
         run = run_against(api.url, tmp_path)
         line = run.error()
 
-    assert_mentions(line, "stream items", "wait 999999 s", f"at most {MAX_PAUSE:.0f} s")
+    h.assert_mentions(line, "stream items", "wait 999999 s", f"at most {MAX_PAUSE:.0f} s")
     assert run.seconds < 20
 
 
 def test_retry_after_as_an_http_date_is_honoured(tmp_path: Path) -> None:
     arrivals: list[float] = []
 
-    def answer(request: Received) -> Answer:
+    def answer(request: h.Received) -> h.Answer:
         arrivals.append(time.monotonic())
         if len(arrivals) > 1:
-            return Answer(200, PAGE)
+            return h.Answer(200, PAGE)
         when = email.utils.formatdate(time.time() + 3, usegmt=True)  # whole seconds: waits 2 to 3 s
-        return Answer(503, {"error": "busy"}, headers={"Retry-After": when})
+        return h.Answer(503, {"error": "busy"}, headers={"Retry-After": when})
 
-    with CannedApi() as api:
+    with h.CannedApi() as api:
         api.routes["/items"] = answer
 
         run = run_against(api.url, tmp_path).succeeded()
@@ -94,23 +85,23 @@ def test_retry_after_as_an_http_date_is_honoured(tmp_path: Path) -> None:
 def test_a_used_up_rate_limit_is_logged_once(tmp_path: Path) -> None:
     reset = 6  # seconds; LONG_WAIT is 5
 
-    def answer(request: Received) -> Answer:
+    def answer(request: h.Received) -> h.Answer:
         last = "offset=2" in request.target
         page = {"data": [] if last else [{"id": request.target}], "total": 2}
-        return Answer(200, page, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
+        return h.Answer(200, page, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
 
-    with CannedApi() as api:
+    with h.CannedApi() as api:
         api.routes["/items"] = answer
-        paged = resource(endpoint={"paginator": {"type": "offset", "limit": 1}})
-        description = write_description(tmp_path, paged, base_url=api.url)
+        paged = h.resource(endpoint={"paginator": {"type": "offset", "limit": 1}})
+        description = h.write_description(tmp_path, paged, base_url=api.url)
 
-        run = run_tap(config={"api_description": str(description), **FAST}, directory=tmp_path,
+        run = h.run_tap(config={"api_description": str(description), **h.FAST}, directory=tmp_path,
                       timeout=60).succeeded()
 
     assert len(run.records()) == 2
     told = [line for line in run.stderr.splitlines() if "rate limit is used up" in line]
     assert len(told) == 1, run.stderr[-2000:]
-    assert_mentions(told[0], "reset in 6 s", "waiting 6 s")
+    h.assert_mentions(told[0], "reset in 6 s", "waiting 6 s")
     assert run.seconds >= reset - 1, "the tap did not wait for the reset"
 
 
@@ -158,13 +149,13 @@ class DripServer:
 
 
 def test_a_dripped_body_ends_at_request_timeout_per_attempt(tmp_path: Path) -> None:
-    timeout, attempts = 2, 2  # FAST: max_retries 1
+    timeout, attempts = 2, 2  # h.FAST: max_retries 1
     with DripServer(interval=0.3) as server:  # 200 bytes: 60 s if the timeout were per byte
 
         run = run_against(server.url, tmp_path, request_timeout=timeout)
         line = run.error()
 
-    assert_mentions(line, "stream items", "timed out", f"gave up after {attempts} attempts")
+    h.assert_mentions(line, "stream items", "timed out", f"gave up after {attempts} attempts")
     assert server.attempts == attempts
     assert run.seconds < attempts * (timeout + 1) + 8, f"took {run.seconds:.1f} s"
-    record_figure("hostile servers (s)", "dripped body, request_timeout 2", run.seconds)
+    h.record_figure("hostile servers (s)", "dripped body, request_timeout 2", run.seconds)
