@@ -95,8 +95,8 @@ def check_format(template: str, *args: object) -> None:
 def check_call(name: str, value: object, args: t.Sequence[object], kwargs: t.Mapping[str, object]) -> None:
     """Refuse a builder filter or string method ``name`` whose result could exceed :data:`MAX_SIZE`.
 
-    The bound is generous but safe: the value's size times one plus every integer argument, plus every
-    string argument once per character of the value (``replace``, ``join``, ``indent``, ``center``).
+    Each builder's bound is an upper bound of its result's size, computed from the value and the arguments
+    before it runs (``center(n)``: n; ``indent(w)``: w per line; ``replace(a, b)``: b per occurrence of a).
     """
     check_clock()
     if name not in BUILDERS:
@@ -107,10 +107,28 @@ def check_call(name: str, value: object, args: t.Sequence[object], kwargs: t.Map
     arguments = [*args, *kwargs.values()]
     if any(_is_int(arg) and abs(arg) > MAX_SIZE for arg in arguments):
         check_size(MAX_SIZE + 1, "widths or counts")
-    size = max(size_of(value), 1)
+    check_size(_bound(name, value, arguments))
+
+
+def _bound(name: str, value: object, arguments: list[object]) -> int:
+    """An upper bound of the size of builder ``name``'s result."""
+    size = size_of(value)
     numbers = sum(abs(arg) for arg in arguments if _is_int(arg))
-    texts = sum(size_of(arg) for arg in arguments if isinstance(arg, (str, list, tuple)))
-    check_size(size * (1 + numbers) + texts * (size + 1))
+    texts = [arg for arg in arguments if isinstance(arg, str)]
+    text = sum(map(len, texts))
+    if name in {"center", "ljust", "rjust", "zfill"}:
+        return size + numbers + text
+    if name == "indent":
+        return size + (value.count("\n") + 1 if isinstance(value, str) else size + 1) * (numbers + text)
+    if name == "expandtabs":
+        return size + (value.count("\t") if isinstance(value, str) else size) * numbers
+    if name == "replace" and len(texts) >= 2:
+        old, new = texts[0], texts[1]
+        found = value.count(old) if isinstance(value, str) and old else size + 1
+        return size + found * len(new)
+    if name == "truncate":
+        return size + text
+    return size + numbers + (size + 1) * (text + sum(size_of(a) for a in arguments if isinstance(a, (list, tuple))))
 
 
 def _check_product(left: object, right: object) -> None:
