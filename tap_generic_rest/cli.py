@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     import simplejson
     from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, MapExpressionError, StreamMapConfigError
 
-    from tap_generic_rest.errors import REDACTOR, UserError
+    from tap_generic_rest.errors import UserError, error_line
     from tap_generic_rest.run.logs import report_error, stream_map_error
     from tap_generic_rest.run.progress import PROGRESS
     from tap_generic_rest.run.writer import flush_writers
@@ -91,14 +91,18 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (OSError, json.JSONDecodeError, simplejson.JSONDecodeError) as exc:  # --config/--state/--catalog
-        report_error(f"tap-generic-rest: error: cannot read a --config, --state or --catalog file: {exc}")
+        report_error(error_line(f"tap-generic-rest: error: cannot read a --config, --state or --catalog file: {exc}"))
         sys.exit(1)
     except (MapExpressionError, StreamMapConfigError) as exc:
-        report_error(f"tap-generic-rest: error: {REDACTOR.text(stream_map_error(exc))}")
+        report_error(error_line(f"tap-generic-rest: error: {stream_map_error(exc)}"))
         sys.exit(1)
     except (UserError, FatalAPIError, ConfigValidationError) as exc:
         detail = "; ".join(getattr(exc, "errors", None) or []) or str(exc)
-        report_error(f"tap-generic-rest: error: {REDACTOR.text(detail)}")
+        report_error(error_line(f"tap-generic-rest: error: {detail}"))
+        sys.exit(1)
+    except MemoryError:
+        report_error("tap-generic-rest: error: the tap ran out of memory; a response or a description value is too "
+                     "large for this machine (see docs/troubleshooting.md, resource limits)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

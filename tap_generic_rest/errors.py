@@ -15,6 +15,12 @@ from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
 
 MASK = "****"
+#: The longest error line (characters) and the longest value kept whole in a long line or log message.
+MAX_LINE = 2_000
+MAX_VALUE = 200
+#: A log message longer than this has its long values cut too.
+MAX_LOG_MESSAGE = 10_000
+_LONG_VALUE = re.compile(rf"\S{{{MAX_VALUE + 1},}}")
 
 #: Query parameters whose values are always masked, whatever the settings say.
 SECRET_PARAM_PATTERN = re.compile(
@@ -95,13 +101,35 @@ class Redactor:
 REDACTOR = Redactor()
 
 
+def cut_long_values(text: str, limit: int = MAX_LINE) -> str:
+    """``text`` within about ``limit`` characters: each long value keeps its start and end, then the middle of
+    the text is cut if it is still too long; what is cut is counted. Short texts are returned as they are."""
+    if len(text) <= limit:
+        return text
+
+    def cut(match: re.Match[str]) -> str:
+        value = match[0]
+        return f"{value[:MAX_VALUE // 2]}...({len(value) - MAX_VALUE // 2 - 40} characters cut)...{value[-40:]}"
+
+    text = _LONG_VALUE.sub(cut, text)
+    if len(text) > limit:
+        half = limit // 2
+        text = f"{text[:half]} ...({len(text) - 2 * half} characters cut)... {text[-half:]}"
+    return text
+
+
+def error_line(message: str) -> str:
+    """The CLI's error line: one line, secrets masked, long values cut."""
+    return cut_long_values(" ".join(REDACTOR.text(message).splitlines()))
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks registered secrets in every record it sees."""
+    """A logging filter that masks registered secrets in every record it sees, and cuts very long messages."""
 
     @override
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = REDACTOR.text(message)
+        masked = cut_long_values(REDACTOR.text(message), MAX_LOG_MESSAGE)
         if masked != message:
             record.msg, record.args = masked, None
         return True

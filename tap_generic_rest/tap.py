@@ -6,7 +6,7 @@ import copy
 import re
 import typing as t
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from singer_sdk import Tap
 from typing_extensions import override
@@ -40,6 +40,19 @@ class TapGenericRest(Tap):
     name = "tap-generic-rest"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = CountingWriter  # msgspec: measured ~2.5x faster than the default JSON writer
+
+    @override
+    def __init__(self, *, state: PurePath | str | dict[str, t.Any] | None = None, **kwargs: t.Any) -> None:
+        """The SDK's tap; a ``--state`` file holding JSON that is not an object is refused in one line (the SDK
+        would read a JSON string as a file name)."""
+        is_path = isinstance(state, PurePath) or (isinstance(state, str) and Path(state).is_file())
+        if state is not None and not isinstance(state, dict) and not is_path:
+            kind = {str: "string", list: "list", bool: "boolean", int: "number", float: "number"}.get(type(state))
+            msg = (f"invalid --state: the file holds a JSON {kind or type(state).__name__} "
+                   f"({_cut(repr(state))}), not a state object like {{\"bookmarks\": {{...}}}}; pass the state a "
+                   "previous run wrote, or no --state for a full sync")
+            raise SettingsError(msg)
+        super().__init__(state=state, **kwargs)
 
     def begin_validation(self) -> None:
         """Before the SDK validates the settings: secrets redacted, run logging, unknown settings warned of."""
@@ -98,6 +111,7 @@ class TapGenericRest(Tap):
             description = load_description(Path(str(own)).expanduser())
         for auth in (description.auth, *(r.endpoint.auth for r in description.resources if r.endpoint.auth)):
             REDACTOR.add(*(self.config.get(name) for name in auth.settings()), *auth.secrets(self.config))
+        REDACTOR.add(*_request_setting_values(self.config, description.settings))
         return description
 
     @cached_property
@@ -190,3 +204,17 @@ def _check_start_date(value: object) -> None:
 def _placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:
     """The schema of a stream whose real schema is inferred or read from the catalog."""
     return {"type": "object", "properties": {key: {"type": ["string"]} for key in primary_key}}
+
+
+def _request_setting_values(config: t.Mapping[str, t.Any], settings: t.Iterable[str]) -> list[str]:
+    """The values of the settings a description places in requests (``{{ config.x }}``) that the tap does not
+    declare: secrets in logs and errors, like the credential settings (a declared setting such as
+    ``start_date`` keeps its own rule)."""
+    declared = CONFIG_SCHEMA["properties"]
+    values = (config.get(name) for name in settings if name not in declared)
+    return [str(value) for value in values if isinstance(value, (str, int, float)) and not isinstance(value, bool)]
+
+
+def _cut(text: str, keep: int = 40) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}..."
+

@@ -26,6 +26,9 @@ from tap_generic_rest.description.where import Where
 from tap_generic_rest.expressions.templating import compile_tree, referenced_keys
 from tap_generic_rest.http.auth import build_auth
 
+#: The most values a YAML description may expand to through anchors and aliases.
+MAX_YAML_NODES = 100_000
+
 __all__ = ["BUILTIN_APIS", "Description", "Endpoint", "Parent", "Resource", "builtin_path", "load_description",
            "parse_description"]
 
@@ -44,11 +47,45 @@ def _read(path: Path, where: Where) -> object:
     except OSError as exc:
         raise where.error(f"cannot read the file ({exc.strerror})") from None
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
+        return json.loads(text) if path.suffix == ".json" else _bounded_yaml(text, where)
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
         kind = "JSON" if path.suffix == ".json" else "YAML"
         detail = " ".join(str(exc).replace('"<unicode string>"', path.name).split())
         raise where.error(f"not valid {kind}: {detail}") from None
+
+
+def _bounded_yaml(text: str, where: Where) -> object:
+    """The YAML document, refused when its anchors and aliases expand past :data:`MAX_YAML_NODES`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        expanded = _expanded_size(node, {})
+        if expanded > MAX_YAML_NODES:
+            raise where.error(f"the YAML expands to more than {MAX_YAML_NODES:,} values through its anchors and "
+                              "aliases (&name / *name); a description that large is refused (billion laughs?)")
+        return loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node | None, sizes: dict[int, int]) -> int:
+    """Values in ``node`` once every alias is expanded (a shared node counted at each use; stops growing early)."""
+    if node is None:
+        return 0
+    if id(node) not in sizes:
+        sizes[id(node)] = 1  # a recursive alias counts once
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1
+        for child in children:
+            total += _expanded_size(child, sizes)
+            if total > MAX_YAML_NODES:
+                break
+        sizes[id(node)] = total
+    return sizes[id(node)]
 
 
 def parse_description(document: object, *, origin: str, root: Path) -> Description:

@@ -4,7 +4,7 @@ What an expression may name (``TEMPLATE_VARIABLES``, ``TEMPLATE_FUNCTIONS``), ho
 (:func:`compile_expression`) and evaluates (:func:`evaluate`) — sandbox violations and failures
 become one-line :class:`TemplateError`\\ s — and :class:`Condition`, a boolean expression over a
 response. No underscore attributes, no Python internals, no mutation, imports, files or
-environment; ``**`` and ``*`` are bounded (no CPU or memory bombs).
+environment; sizes, arithmetic and time are bounded (``limits``: no CPU or memory bombs).
 """
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ from __future__ import annotations
 import re
 import typing as t
 
-from jinja2 import TemplateSyntaxError, nodes
+from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
 from tap_generic_rest.errors import UserError
 from tap_generic_rest.expressions.datetimes import format_datetime
+from tap_generic_rest.expressions.limits import MAX_SIZE, check_binop, check_call, check_size, size_of, start_clock
 
 Variables = t.Mapping[str, t.Any]
 
-#: Largest power and largest string/list a template may build (no CPU or memory bombs).
-MAX_EXPONENT = 128
-MAX_SIZE = 1_000_000
 #: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
 TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental"})
 TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
@@ -35,27 +35,56 @@ class TemplateError(UserError):
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with the helpers descriptions may call; ``**`` and ``*`` are bounded."""
+    """The sandbox with the helpers descriptions may call; operators, filters and calls are bounded."""
 
-    intercepted_binops = frozenset({"**", "*"})  # also keeps Jinja from folding them at compile time
+    intercepted_binops = frozenset({"**", "*", "+", "%"})  # also keeps Jinja from folding them at compile time
 
     def __init__(self) -> None:
         super().__init__(autoescape=False)
         self.globals.clear()
         self.globals.update(format_datetime=format_datetime)
+        self.filters.update({name: _bounded(name, f) for name, f in self.filters.items()})
 
     @override
     def call_binop(self, context: t.Any, operator: str, left: t.Any, right: t.Any) -> t.Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            msg = f"exponents above {MAX_EXPONENT} are not allowed"
-            raise SecurityError(msg)
-        if operator == "*":
-            for sequence, count in ((left, right), (right, left)):
-                sized = isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
-                if sized and len(sequence) * count > MAX_SIZE:
-                    msg = f"results longer than {MAX_SIZE} are not allowed"
-                    raise SecurityError(msg)
+        check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    @override
+    def call(__self, __context: t.Any, __obj: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:  # noqa: N805
+        check_call(getattr(__obj, "__name__", ""), getattr(__obj, "__self__", None), args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+    @override
+    def wrap_str_format(self, value: t.Any) -> t.Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        name, template = value.__name__, value.__self__
+
+        def checked(*args: t.Any, **kwargs: t.Any) -> str:
+            check_call(name, template, args, kwargs)
+            return wrapped(*args, **kwargs)
+
+        return checked
+
+
+def _bounded(name: str, function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """A filter checked before it runs (its arguments cannot build too much); Jinja's pass_* marks kept."""
+
+    def bounded(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        values = [a for a in args if not _is_jinja_context(a)]
+        check_call(name, values[0] if values else None, values[1:], kwargs)
+        return function(*args, **kwargs)
+
+    if hasattr(function, "jinja_pass_arg"):
+        bounded.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
+    return bounded
+
+
+def _is_jinja_context(value: object) -> bool:
+    return isinstance(value, (Environment, Context, EvalContext))
 
 
 ENV = _Environment()
@@ -95,14 +124,19 @@ def compile_expression(expression: str, label: str) -> t.Callable[..., object]:
 
 def evaluate(what: str, compiled: t.Callable[..., object], variables: Variables) -> object:
     """Run compiled template code; sandbox violations and failures become :class:`TemplateError`."""
+    start_clock()
     try:
         result = compiled(**variables)
+        check_size(size_of(result), "values")
     except SecurityError as exc:
         msg = f"{what} is not allowed: {exc}"
         raise TemplateError(msg) from None
-    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError, MemoryError,
+    except MemoryError:
+        msg = f"{what} ran out of memory (it builds more than {MAX_SIZE:,} characters or items)"
+        raise TemplateError(msg) from None
+    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError,
             RecursionError) as exc:
-        msg = f"{what} failed: {exc}"
+        msg = f"{what} failed: {exc or type(exc).__name__}"
         raise TemplateError(msg) from None
     if callable(result):
         msg = f"{what} gives a function, not a value; call it or pick a value"

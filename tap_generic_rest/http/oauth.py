@@ -1,6 +1,7 @@
 """OAuth2 client credentials: one token per run, fetched with retries, renewed before it expires.
 
-The token request carries the data requests' ``Accept`` and ``User-Agent``; a refused request ends
+The token request follows redirects only on the same host (``SameHostSession``), like data requests,
+and carries the data requests' ``Accept`` and ``User-Agent``; a refused request ends
 the run with one line naming the settings to check (``AuthError``); the token joins the redactor.
 """
 
@@ -15,6 +16,7 @@ from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, AuthError
+from tap_generic_rest.http.session import RedirectRefusedError, SameHostSession
 
 #: Seconds before expiry at which an OAuth token is renewed.
 TOKEN_RENEWAL_MARGIN = 60
@@ -39,7 +41,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         super().__init__(
             auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
         )
-        self._token_session = requests.Session()
+        self._token_session = SameHostSession()  # the client secret never follows a redirect to another host
         self._token_session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
         self._request_data = dict(request_data or {})
         self._default_expiration = default_expiration
@@ -99,6 +101,8 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         for attempt in range(attempts):
             try:
                 response = self._token_session.post(url, data=self.oauth_request_body, timeout=60)
+            except RedirectRefusedError as exc:
+                raise AuthError(f"OAuth token request: {exc}") from None
             except requests.RequestException as exc:
                 if attempt == attempts - 1:
                     msg = f"OAuth token request to {REDACTOR.url(url)} failed: {type(exc).__name__}"

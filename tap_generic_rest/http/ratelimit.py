@@ -4,11 +4,14 @@ A 429 (or 503) with ``Retry-After`` pauses every request of the run until it has
 workers do not storm a limited API with retries. When responses say how much of the quota is
 left (``X-RateLimit-Remaining`` / ``X-RateLimit-Reset``, or ``RateLimit-Remaining`` /
 ``RateLimit-Reset``), requests are spread over the time to the reset once few remain, and wait
-for the reset at zero.
+for the reset at zero (logged once when that wait is long). ``Retry-After`` is seconds or an HTTP
+date; no header makes the tap wait more than :data:`MAX_PAUSE` at once.
 """
 
 from __future__ import annotations
 
+import email.utils
+import logging
 import threading
 import time
 import typing as t
@@ -23,6 +26,25 @@ MAX_PAUSE = 300.0
 #: a reset value above this is a UNIX time, below it seconds from now
 _EPOCH = 1_000_000_000
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+#: a wait for a rate-limit reset at least this long (s) is logged (once per run)
+LONG_WAIT = 5.0
+LOGGER = logging.getLogger("tap-generic-rest")
+
+
+def retry_after_seconds(headers: t.Mapping[str, str]) -> float | None:
+    """``Retry-After`` in seconds from now: a number of seconds or an HTTP date (None: absent or unreadable)."""
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0) if when.tzinfo is not None else None
 
 
 def _number(headers: t.Mapping[str, str], *names: str) -> float | None:
@@ -43,6 +65,7 @@ class RateGate:
         """Open."""
         self._lock = threading.Lock()
         self._next_start = 0.0  # monotonic time before which no request starts
+        self._told = False  # a long wait for a rate-limit reset was logged
 
     def wait(self) -> None:
         """Block until a request may start."""
@@ -62,7 +85,7 @@ class RateGate:
         """Learn from a response's status and rate-limit headers."""
         headers = response.headers
         if response.status_code in RETRY_AFTER_STATUSES:
-            retry_after = _number(headers, "Retry-After")
+            retry_after = retry_after_seconds(headers)
             if retry_after is not None:
                 self.pause(retry_after)
                 return
@@ -73,4 +96,10 @@ class RateGate:
         until_reset = reset - time.time() if reset > _EPOCH else reset
         if until_reset <= 0:
             return
-        self.pause(until_reset if remaining <= 0 else until_reset / (remaining + 1))
+        wait = until_reset if remaining <= 0 else until_reset / (remaining + 1)
+        if wait >= LONG_WAIT and not self._told:
+            self._told = True
+            LOGGER.warning("The API's rate limit is used up (%d requests remaining until its reset in %.0f s): "
+                           "waiting %.0f s before each request until then", remaining, until_reset,
+                           min(wait, MAX_PAUSE))
+        self.pause(wait)

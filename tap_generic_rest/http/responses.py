@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import typing as t
 
 import simplejson
@@ -23,13 +24,26 @@ def response_json(response: requests.Response) -> t.Any:
         return cached
     try:
         document = simplejson.loads(response.content, use_decimal=True)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        content_type = response.headers.get("Content-Type", "no Content-Type")
-        size = len(response.content)
-        msg = (
-            f"the response is not valid JSON ({content_type}, {size} bytes, "
-            f"starts with {response.content[:40]!r})"
-        )
+    except RecursionError:
+        msg = (f"the response nests arrays or objects deeper than the JSON parser allows (about "
+               f"{sys.getrecursionlimit()} levels; {_shape(response)})")
+        raise MalformedResponseError(msg) from None
+    except ValueError as exc:
+        if "digits" in str(exc) and "integer" in str(exc):
+            msg = (f"the response has an integer with more than {sys.get_int_max_str_digits()} digits, more than "
+                   f"Python reads ({_shape(response)})")
+            raise MalformedResponseError(msg) from None
+        msg = f"the response is not valid JSON ({_shape(response)})"
+        raise MalformedResponseError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"the response is not valid JSON ({_shape(response)})"
         raise MalformedResponseError(msg) from None
     setattr(response, _CACHE_ATTRIBUTE, document)
     return document
+
+
+def _shape(response: requests.Response) -> str:
+    """``<Content-Type>, <n> bytes, starts with <first 40 bytes>``."""
+    content_type = response.headers.get("Content-Type", "no Content-Type")
+    return f"{content_type}, {len(response.content)} bytes, starts with {response.content[:40]!r}"
+

@@ -1,13 +1,16 @@
-"""The run's HTTP session policy: redirects are followed only on the same scheme, host and port."""
+"""The run's HTTP session policy: redirects are followed only on the same scheme, host and port; every body
+is read within bounds (its decompressed size, the attempt's total time: ``body``)."""
 
 from __future__ import annotations
 
+import typing as t
 from urllib.parse import urlsplit
 
 import requests
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, AuthError
+from tap_generic_rest.http.body import deadline_of, read_bounded
 
 
 class RedirectRefusedError(AuthError):
@@ -32,3 +35,13 @@ class SameHostSession(requests.Session):
             )
             raise RedirectRefusedError(msg)
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+
+    @override
+    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        """Send; unless the caller streams, read the body within bounds (size, the attempt's deadline)."""
+        streamed = bool(kwargs.get("stream"))
+        deadline = deadline_of(kwargs.get("timeout"))
+        response = super().send(request, **{**kwargs, "stream": True})
+        if not streamed:
+            read_bounded(response, deadline)
+        return response

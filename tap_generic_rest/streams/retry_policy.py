@@ -12,6 +12,7 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.http.auth import RedirectRefusedError
+from tap_generic_rest.http.body import ResponseTooLargeError
 from tap_generic_rest.http.failures import (
     ParentGone,
     ResponseIgnored,
@@ -20,6 +21,7 @@ from tap_generic_rest.http.failures import (
     error_code,
     reason,
 )
+from tap_generic_rest.http.ratelimit import MAX_PAUSE, retry_after_seconds
 
 if t.TYPE_CHECKING:
     import logging
@@ -78,8 +80,21 @@ class RetryPolicy:
         exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
         while True:
             retry += 1
-            wait = _retry_after(exception)
+            wait = self._retry_after(exception)
             exception = yield wait if wait is not None else factor * 2 ** (retry - 1)
+
+    def _retry_after(self, exception: object) -> float | None:
+        """The response's ``Retry-After`` (s); past :data:`MAX_PAUSE` the stream fails in one line."""
+        response = getattr(exception, "response", None)
+        if response is None:
+            return None
+        wait = retry_after_seconds(response.headers)
+        if wait is not None and wait > MAX_PAUSE:
+            msg = (f"stream {self._scope.name}: the API asks to wait {wait:.0f} s (Retry-After: "
+                   f"{response.headers.get('Retry-After')}) before retrying {response.request.method} "
+                   f"{REDACTOR.url(response.url)}; the tap waits at most {MAX_PAUSE:.0f} s, so it stops: run it later")
+            raise StreamError(msg)
+        return wait
 
     def max_tries(self) -> int:
         """Attempts per request: ``max_retries`` + 1."""
@@ -125,7 +140,7 @@ class RetryPolicy:
             except RetriableAPIError as exc:
                 msg = f"{exc} (gave up after {attempts} attempts)"
                 raise StreamError(msg) from None
-            except RedirectRefusedError as exc:
+            except (RedirectRefusedError, ResponseTooLargeError) as exc:
                 raise StreamError(f"stream {self._scope.name}: {exc}") from None
             except (requests.RequestException, ConnectionError) as exc:
                 msg = (
@@ -145,14 +160,6 @@ class RetryPolicy:
             return func(prepared, context)
 
         return gated
-
-
-def _retry_after(exception: object) -> float | None:
-    response = getattr(exception, "response", None)
-    header = response.headers.get("Retry-After") if response is not None else None
-    if header and header.strip().isdigit():
-        return float(header.strip())
-    return None
 
 
 def _short(exception: object) -> str:

@@ -4,14 +4,16 @@ same order at max_concurrency 1 and 8; a shared rate-limit gate."""
 
 from __future__ import annotations
 
+import email.utils
 import json
+import logging
 import time
 import typing as t
 
 import pytest
 from generic_rest_sandbox import Sandbox
 
-from tap_generic_rest.http.ratelimit import RateGate
+from tap_generic_rest.http.ratelimit import RateGate, retry_after_seconds
 from tap_generic_rest.run.writer import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import sandbox_config
@@ -130,3 +132,24 @@ def test_rate_limited_fan_out_sends_nothing_during_the_pause(capsys: pytest.Capt
     inside = [r for r in log for at in limited if at + 0.2 < r.received_at < at + 0.95]
     assert not inside, f"{len(inside)} requests during a pause"
     assert sum(m["type"] == "RECORD" for m in output) == sum(sandbox.expected_counts("avatars").values())
+
+
+def test_a_long_wait_for_the_reset_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    gate = RateGate()
+    used_up = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "3600"}
+    with caplog.at_level(logging.WARNING, logger="tap-generic-rest"):
+        for _ in range(3):
+            gate.observe(t.cast("requests.Response", FakeResponse(200, used_up)))
+    told = [r.getMessage() for r in caplog.records if "rate limit is used up" in r.getMessage()]
+    assert len(told) == 1
+    assert "reset in 3600 s" in told[0]
+    assert "waiting 300 s" in told[0]  # MAX_PAUSE at once
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert retry_after_seconds({"Retry-After": "7"}) == 7.0
+    assert 28 <= (retry_after_seconds({"Retry-After": soon}) or 0) <= 30
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # past: no wait
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
+    assert retry_after_seconds({}) is None

@@ -111,7 +111,7 @@ MALFORMED = [
     Malformed(
         "deeply-nested-json",
         body(b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
-        ("not valid JSON",),
+        ("nests arrays or objects deeper than the JSON parser allows",),
     ),
 ]
 
