@@ -22,6 +22,8 @@ import itertools
 import re
 import typing as t
 
+from tap_generic_rest.run.progress import PROGRESS
+
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Iterable, Iterator, Sequence
@@ -167,6 +169,7 @@ class SchemaSampler:
         for context in self._contexts(stream):  # a sync's records (a parent gone with 404 gives none)
             for record in stream.get_records(context):
                 if (row := stream.post_process(dict(record), context)) is not None:
+                    PROGRESS.sample(stream.name)
                     yield row, context
 
     def _contexts(self, stream: SampledStream) -> Iterator[Context | None]:

@@ -10,6 +10,7 @@ from singer_sdk.streams.rest import HTTPRequest
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.templating import Template, TemplateError, render_tree
+from tap_generic_rest.settings import DEFAULT_REQUEST_TIMEOUT
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,9 +75,9 @@ class RequestBuilder:
         return self._resource.endpoint.data is None
 
     @property
-    def timeout(self) -> int:
-        """The ``request_timeout`` setting (seconds)."""
-        return t.cast("int", self._config.get("request_timeout", 300))
+    def timeout(self) -> float:
+        """The ``request_timeout`` setting (seconds; a decimal from the config file is read as a float)."""
+        return float(self._config.get("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
 
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
