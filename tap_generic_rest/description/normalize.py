@@ -21,7 +21,7 @@ import re
 import typing as t
 
 from tap_generic_rest.description.where import Where
-from tap_generic_rest.http.auth import AUTH_TYPES
+from tap_generic_rest.http.auth import AUTH_TYPES, FILLED
 from tap_generic_rest.settings import credential_setting
 
 LOGGER = logging.getLogger("tap-generic-rest")
@@ -95,6 +95,8 @@ def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
         if setting is None:
             raise where.error(f"{auth['type']} needs {field} and no tap setting holds it; write it, e.g. {field}: me")
         auth[field] = "{{ config." + setting + " }}"
+        if not required:  # dlt reads it from its secrets and refuses it missing: required when left out
+            auth.setdefault(FILLED, []).append(field)
     return auth
 
 
