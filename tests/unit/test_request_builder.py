@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import typing as t
 
 import pytest
@@ -86,8 +87,16 @@ def test_a_template_error_names_the_stream_and_where_to_fix_it(describe: Describ
 
 def test_timeout_is_the_setting(describe: Describe) -> None:
     description = describe(APPS)
-    assert builder(description, "apps").timeout == 300
+    assert builder(description, "apps").timeout == 60
     assert builder(description, "apps", {"request_timeout": 5}).timeout == 5
+
+
+@pytest.mark.parametrize("value", [decimal.Decimal("5.5"), decimal.Decimal("30.0"), decimal.Decimal("1E+2"), 5.5])
+def test_a_decimal_timeout_is_a_float(value: object, describe: Describe) -> None:
+    """The SDK reads a config file's decimals as Decimal, which the socket refused with a TypeError."""
+    timeout = builder(describe(APPS), "apps", {"request_timeout": value}).timeout
+    assert type(timeout) is float
+    assert timeout == float(t.cast("decimal.Decimal", value))
 
 
 def test_a_resource_without_its_own_auth_uses_the_runs(describe: Describe) -> None:
