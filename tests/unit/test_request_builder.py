@@ -10,6 +10,7 @@ from singer_sdk.streams.rest import PageContext
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
+from tap_generic_rest.run.refused import ParentRefused
 from tap_generic_rest.run.runtime import SyncRuntime
 from tap_generic_rest.streams.request_builder import RequestBuilder, join_url
 from tap_generic_rest.streams.scope import Scope
@@ -52,10 +53,18 @@ def test_the_base_url_setting_wins_over_the_description(describe: Describe) -> N
     assert builder(description, "apps", {"base_url": "http://localhost:9/x/"}).url(None) == "http://localhost:9/x/apps"
 
 
-@pytest.mark.parametrize(("value", "segment"), [("a/b c", "a%2Fb%20c"), ("..", "%2E%2E"), (".", "%2E"), (7, "7")])
+@pytest.mark.parametrize(("value", "segment"), [("a/b c", "a%2Fb%20c"), ("a..b", "a..b"), ("...", "..."), (7, "7")])
 def test_parent_values_are_one_path_segment(value: object, segment: str, describe: Describe) -> None:
     description = describe(APPS, {**KIDS, "endpoint": {"path": "apps/{resources.apps.id}/kids"}})
     assert builder(description, "kids").url({"_apps_id": value}) == f"https://api.test/apps/{segment}/kids"
+
+
+@pytest.mark.parametrize("value", ["..", "."])
+def test_a_dot_segment_parent_value_is_refused(value: str, describe: Describe) -> None:
+    """requests and urllib3 resolve ``%2E%2E`` like ``..``: the request would reach another path."""
+    description = describe(APPS, {**KIDS, "endpoint": {"path": "apps/{resources.apps.id}/kids"}})
+    with pytest.raises(ParentRefused, match="dot segment"):
+        builder(description, "kids").url({"_apps_id": value})
 
 
 def test_headers_are_ours_then_the_descriptions_then_the_endpoints(describe: Describe) -> None:
