@@ -81,7 +81,7 @@ def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
     """An auth config as a dict with ``type`` (None: no auth); left-out credentials read their setting."""
     if spec is None:
         return None
-    auth = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
+    auth: dict[str, t.Any] = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
     if "session" in auth:
         raise where.at("session").error("a requests session is Python only; not supported")
