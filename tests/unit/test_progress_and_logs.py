@@ -20,6 +20,13 @@ def progress_logger() -> logging.Logger:
     return logger
 
 
+def summary_of(progress: Progress, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The summary lines ``progress`` writes."""
+    with caplog.at_level(logging.INFO, logger="test-progress"):
+        progress.summary()
+    return [r.getMessage() for r in caplog.records]
+
+
 def test_progress_lines_are_throttled_per_stream(
     progress_logger: logging.Logger, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -42,9 +49,7 @@ def test_summary_per_stream_and_total(progress_logger: logging.Logger, caplog: p
     progress.record("b")
     progress.request("a")
     progress.retry("a")
-    with caplog.at_level(logging.INFO, logger="test-progress"):
-        progress.summary()
-    lines = [r.getMessage() for r in caplog.records]
+    lines = summary_of(progress, caplog)
     assert lines[0].startswith("Summary: stream a: 3 records, 1 request, 1 retry, ")
     assert lines[1].startswith("Summary: stream b: 1 record, 0 requests, 0 retries, ")
     assert lines[2].startswith("Summary: 2 streams: 4 records, 1 request, 1 retry, ")
@@ -54,16 +59,13 @@ def test_the_total_is_the_wall_time_of_the_run(
     progress_logger: logging.Logger, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A stream's seconds span its first to last activity; the total spans the run (start-up to summary)."""
-    clock = iter([90.0, 100.0, 110.0, 112.0, 134.0])  # start, reset, a record, a request, the summary
-    monkeypatch.setattr("tap_generic_rest.run.progress.time.monotonic", lambda: next(clock))
+    times = iter([90.0, 100.0, 110.0, 112.0, 134.0])  # start, reset, a record, a request, the summary
+    monkeypatch.setattr("tap_generic_rest.run.progress.time.monotonic", lambda: next(times))
     progress = Progress(progress_logger, interval=3600)
     progress.reset()
     progress.record("a")
     progress.request("a")
-    with caplog.at_level(logging.INFO, logger="test-progress"):
-        progress.summary()
-    lines = [r.getMessage() for r in caplog.records]
-    assert lines == ["Summary: stream a: 1 record, 1 request, 0 retries, 2.0 s",
+    assert summary_of(progress, caplog) == ["Summary: stream a: 1 record, 1 request, 0 retries, 2.0 s",
                      "Summary: 1 stream: 1 record, 1 request, 0 retries, 34.0 s"]
 
 
@@ -73,9 +75,7 @@ def test_discovery_says_it_sampled(progress_logger: logging.Logger, caplog: pyte
         progress.sample("customers")
     for _ in range(4):
         progress.request("customers")
-    with caplog.at_level(logging.INFO, logger="test-progress"):
-        progress.summary()
-    line = caplog.records[0].getMessage()
+    line = summary_of(progress, caplog)[0]
     assert line.startswith("Summary: stream customers: 12 records sampled to infer schemas, 4 requests, 0 retries")
 
 
@@ -84,9 +84,7 @@ def test_a_new_run_starts_with_no_tallies(progress_logger: logging.Logger, caplo
     progress.record("a")
     progress.reset()  # the CLI does this at the start of every run (one process may run the tap twice)
     progress.record("b")
-    with caplog.at_level(logging.INFO, logger="test-progress"):
-        progress.summary()
-    lines = [r.getMessage() for r in caplog.records]
+    lines = summary_of(progress, caplog)
     assert [line.split(":")[1] for line in lines] == [" stream b", " 1 stream"]
 
 
