@@ -2,7 +2,8 @@
 
 A server that accepts a connection and never answers keeps a run silent for up to
 ``request_timeout`` seconds per attempt; one watcher thread per run logs each such request once,
-after :data:`SLOW_AFTER` seconds (or at half the timeout, when that is shorter).
+after :data:`SLOW_AFTER` seconds (or at half the timeout, when that is shorter, but not before
+:data:`SLOW_AT_LEAST` seconds).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context, RequestFunc
 
-#: Seconds a request waits before the line is logged (unless half its timeout is shorter).
+#: Seconds a request waits before the line is logged (unless half its timeout is shorter) ...
 SLOW_AFTER = 30.0
+#: ... but never sooner (a short timeout's own retry line says enough).
+SLOW_AT_LEAST = 2.0
 #: Seconds between two looks of the watcher.
 TICK = 0.5
 
@@ -49,9 +52,13 @@ class SlowRequests:
     def watch(self, func: RequestFunc, stream: str, timeout: float) -> RequestFunc:
         """``func`` (one attempt of a request), watched while it waits for its answer."""
 
+        after = max(min(SLOW_AFTER, timeout / 2), SLOW_AT_LEAST)
+        if after >= timeout:
+            return func
+
         def watched(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             key = self._start(_Waiting(stream, f"{prepared.method} {REDACTOR.url(str(prepared.url))}",
-                                       time.monotonic(), min(SLOW_AFTER, timeout / 2), timeout))
+                                       time.monotonic(), after, timeout))
             try:
                 return func(prepared, context)
             finally:
