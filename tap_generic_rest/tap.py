@@ -120,7 +120,7 @@ class TapGenericRest(Tap):
             REDACTOR.add(str(value), *str(value).split(" ")[1:])  # "Basic <base64>" and "<base64>"
         return authenticator
 
-    def check_credentials(self, resources: t.Iterable[Resource] = ()) -> None:
+    def check_credentials(self, resources: t.Sequence[Resource] = ()) -> None:
         """Fail before any request when a setting the client auth, or a resource's own endpoint auth, reads is
         missing: one line naming the settings and who needs them."""
         origin = self.description.origin
@@ -132,6 +132,10 @@ class TapGenericRest(Tap):
             if missing:
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
+        self._check_setting_reads(resources)
+
+    def _check_setting_reads(self, resources: t.Iterable[Resource]) -> None:
+        """Every setting the client headers or the resources' requests read bare (``{{ config.x }}``) is set."""
         reads = [*self.description.setting_reads, *(read for resource in resources for read in resource.setting_reads)]
         unset_reads = unset(reads, self.config, {k: v.get("default") for k, v in CONFIG_SCHEMA["properties"].items()})
         if unset_reads:
