@@ -75,16 +75,21 @@ def main(argv: list[str] | None = None) -> None:
     from tap_generic_rest.errors import UserError, error_line
     from tap_generic_rest.run.logs import report_error, stream_map_error
     from tap_generic_rest.run.progress import PROGRESS
+    from tap_generic_rest.run.refused import REFUSED
     from tap_generic_rest.run.writer import flush_writers
     from tap_generic_rest.tap import TapGenericRest
 
     PROGRESS.reset()
+    REFUSED.reset()
     try:
         try:
             code = TapGenericRest.cli.main(args=argv, standalone_mode=False)
         finally:
             flush_writers()
             PROGRESS.summary()
+        refused = REFUSED.error()
+        if refused:
+            raise UserError(refused)
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:

@@ -8,6 +8,9 @@ from singer_sdk import typing as th
 
 from tap_generic_rest.apis import BUILTIN_APIS
 
+#: Seconds to wait for a response (the ``request_timeout`` default).
+DEFAULT_REQUEST_TIMEOUT = 60
+
 
 class Credential(t.NamedTuple):
     """A setting that holds a credential: the auth fields it fills where a description leaves them out."""
@@ -63,13 +66,25 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Incremental streams start here when they have no bookmark (RFC 3339, UTC).",
     ),
     th.Property("user_agent", th.StringType, description="User-Agent header (default tap-generic-rest/<version>)."),
-    th.Property("request_timeout", th.NumberType, default=300, description="Seconds to wait for a response."),
-    th.Property("max_retries", th.IntegerType, default=3, description="Retries of a failed request (429, 5xx)."),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        description="Seconds one request attempt may take in total, the body included, before it is retried "
+        "(decimals allowed); a request waiting long is logged.",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=3,
+        description="Retries of a request answered 429/500/502/503/504 or lost to a network error.",
+    ),
     th.Property(
         "max_concurrency",
         th.IntegerType,
         default=8,
-        description="Requests in flight at once for child streams (1: one at a time).",
+        description="Most requests in flight at once (children of the next parents, next pages, next streams); "
+        "1 fetches one at a time.",
     ),
     th.Property(
         "backoff_factor",

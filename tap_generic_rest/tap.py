@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 import typing as t
 from functools import cached_property
@@ -14,12 +15,14 @@ from typing_extensions import override
 from tap_generic_rest.apis import BUILTIN_APIS, builtin_path
 from tap_generic_rest.description.columns import apply_hints
 from tap_generic_rest.description.load import Description, Resource, load_description
+from tap_generic_rest.description.setting_reads import unset
 from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_log_redaction
 from tap_generic_rest.expressions.templating import to_datetime
 from tap_generic_rest.run.logs import install as install_run_logging
 from tap_generic_rest.run.logs import remember_stream_maps, warn_unknown_settings
 from tap_generic_rest.run.progress import PROGRESS
 from tap_generic_rest.run.runtime import DEFAULT_MAX_CONCURRENCY, SyncRuntime
+from tap_generic_rest.run.state_file import check_state
 from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 from tap_generic_rest.streams import sdk_seam
@@ -85,6 +88,11 @@ class TapGenericRest(Tap):
             self.check_credentials()
 
     @override
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        check_state(state)
+        super().load_state(state)
+
+    @override
     def setup_mapper(self) -> None:
         remember_stream_maps(self.config.get("stream_maps"))
         super().setup_mapper()
@@ -126,7 +134,7 @@ class TapGenericRest(Tap):
             REDACTOR.add(str(value), *str(value).split(" ")[1:])  # "Basic <base64>" and "<base64>"
         return authenticator
 
-    def check_credentials(self, resources: t.Iterable[Resource] = ()) -> None:
+    def check_credentials(self, resources: t.Sequence[Resource] = ()) -> None:
         """Fail before any request when a setting the client auth, or a resource's own endpoint auth, reads is
         missing: one line naming the settings and who needs them."""
         origin = self.description.origin
@@ -138,6 +146,17 @@ class TapGenericRest(Tap):
             if missing:
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
+        self._check_setting_reads(resources)
+
+    def _check_setting_reads(self, resources: t.Iterable[Resource]) -> None:
+        """Every setting the client headers or the resources' requests read bare (``{{ config.x }}``) is set."""
+        reads = [*self.description.setting_reads, *(read for resource in resources for read in resource.setting_reads)]
+        unset_reads = unset(reads, self.config, {k: v.get("default") for k, v in CONFIG_SCHEMA["properties"].items()})
+        if unset_reads:
+            names = list(dict.fromkeys(name for name, _ in unset_reads))
+            places = "; ".join(f"{place} reads {{{{ config.{name} }}}}" for name, place in unset_reads[:3])
+            raise SettingsError(f"setting(s) {', '.join(names)} not set, so a request would go without them "
+                                f"({places}); {_how_to_set(names)}")
 
     def check_synced_credentials(self) -> None:
         """The first step of the (final) sync_all after discovery, before any sync request: every resource
@@ -174,6 +193,11 @@ class TapGenericRest(Tap):
 
 
 def _how_to_set(names: list[str]) -> str:
+    plugin = os.environ.get("MELTANO_EXTRACTOR_NAME")  # Meltano names the plugin it runs
+    if plugin:
+        prefix = re.sub(r"[^A-Za-z0-9]", "_", plugin).upper()
+        return "; ".join(f"meltano config set {plugin} {name} <value> (or set {prefix}_{name.upper()})"
+                         for name in names)
     declared = [name for name in names if name in CONFIG_SCHEMA["properties"]]
     others = [name for name in names if name not in declared]
     ways = [f"set {', '.join('TAP_GENERIC_REST_' + n.upper() for n in declared)} or add them to the config"] * bool(

@@ -22,6 +22,7 @@ from tap_generic_rest.description.model import Description, Endpoint, Parent, Re
 from tap_generic_rest.description.normalize import normalize
 from tap_generic_rest.description.resource import build_resource
 from tap_generic_rest.description.schema import schema_error
+from tap_generic_rest.description.setting_reads import bare_reads
 from tap_generic_rest.description.where import Where
 from tap_generic_rest.expressions.templating import compile_tree, referenced_keys
 from tap_generic_rest.http.auth import build_auth
@@ -110,4 +111,5 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
         headers=t.cast("dict[str, t.Any]", compile_tree(dict(client.get("headers", {})))),
         resources=tuple(replace(resource, children=children[resource.name]) for resource in built),
         settings=frozenset(referenced_keys(doc, "config")),
+        setting_reads=bare_reads(client.get("headers"), where.at("client.headers")),
     )

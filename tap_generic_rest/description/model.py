@@ -66,6 +66,8 @@ class Resource:
     children: tuple[str, ...] = ()
     #: dlt ``columns`` hints by column name
     columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    #: (setting, place) of every bare ``{{ config.<name> }}`` in the endpoint's path, params, body, headers
+    setting_reads: tuple[tuple[str, str], ...] = ()
 
     @property
     def where(self) -> str:
@@ -84,6 +86,8 @@ class Description:
     resources: tuple[Resource, ...]
     #: every setting the description reads as ``{{ config.<name> }}``
     settings: frozenset[str] = frozenset()
+    #: (setting, place) of every bare ``{{ config.<name> }}`` in the client's headers
+    setting_reads: tuple[tuple[str, str], ...] = ()
 
     def resource(self, name: str) -> Resource:
         """The resource called ``name``."""

@@ -21,7 +21,7 @@ import re
 import typing as t
 
 from tap_generic_rest.description.where import Where
-from tap_generic_rest.http.auth import AUTH_TYPES
+from tap_generic_rest.http.auth import AUTH_TYPES, FILLED
 from tap_generic_rest.settings import credential_setting
 
 LOGGER = logging.getLogger("tap-generic-rest")
@@ -81,7 +81,7 @@ def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
     """An auth config as a dict with ``type`` (None: no auth); left-out credentials read their setting."""
     if spec is None:
         return None
-    auth = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
+    auth: dict[str, t.Any] = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
     if "session" in auth:
         raise where.at("session").error("a requests session is Python only; not supported")
@@ -95,6 +95,8 @@ def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
         if setting is None:
             raise where.error(f"{auth['type']} needs {field} and no tap setting holds it; write it, e.g. {field}: me")
         auth[field] = "{{ config." + setting + " }}"
+        if not required:  # dlt reads it from its secrets and refuses it missing: required when left out
+            auth.setdefault(FILLED, []).append(field)
     return auth
 
 

@@ -14,6 +14,7 @@ from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
 from tap_generic_rest.description.schema_files import load_schema
+from tap_generic_rest.description.setting_reads import bare_reads
 from tap_generic_rest.errors import UserError
 from tap_generic_rest.expressions.selectors import Selector, SelectorSyntaxError
 from tap_generic_rest.expressions.templating import Template, compile_tree, referenced_slice_keys
@@ -52,6 +53,8 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint,
+        setting_reads=tuple(read for part in ENDPOINT_PARTS
+                            for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}"))),
     )
 
 

@@ -30,6 +30,9 @@ __all__ = ["AUTH_TYPES", "Auth", "AuthError", "ClientCredentialsAuthenticator", 
            "SameHostSession", "build_auth"]
 
 Config = t.Mapping[str, t.Any]
+#: The normalized auth's list of the credential fields the description left out (each reads its setting,
+#: which is then required, as dlt requires the secret it reads: an optional field written out may stay empty).
+FILLED = "__filled__"
 
 
 class Auth:
@@ -53,7 +56,8 @@ class Auth:
     def settings(self) -> dict[str, bool]:
         """Setting name -> required, for every setting this scheme's values read."""
         found: dict[str, bool] = {}
-        for field, required in self.credential_fields.items():
+        for field, always in self.credential_fields.items():
+            required = always or field in self.spec.get(FILLED, ())
             for name in sorted(referenced_keys(self.spec.get(field), "config")):
                 found[name] = found.get(name, False) or required
         return found
@@ -96,7 +100,7 @@ class Bearer(Auth):
 
 
 class Basic(Auth):
-    """HTTP Basic; either value may be empty."""
+    """HTTP Basic; a password the description writes out may be empty (one left out reads a required setting)."""
 
     type = "http_basic"
     credential_fields: t.ClassVar[dict[str, bool]] = {"username": True, "password": False}

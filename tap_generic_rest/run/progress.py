@@ -2,8 +2,9 @@
 
 Counted without touching stream code: records as the tap writes them (:meth:`Progress.record`),
 requests from the SDK's ``http_request_duration`` metric points, retries from the one warning
-line per retry ("Retrying ..."). Seconds per stream span its first to its last activity (a child
-stream runs interleaved with its parent).
+line per retry ("Retrying ..."), records read to infer a schema (:meth:`Progress.sample`, said as
+"sampled": discovery writes none). Seconds per stream span its first to its last activity (a child
+stream runs interleaved with its parent); the total line gives the run's wall time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Tally:
     records: int = 0
     requests: int = 0
     retries: int = 0
+    sampled: int = 0
     first: float = field(default_factory=time.monotonic)
     last: float = field(default_factory=time.monotonic)
     reported: float = field(default_factory=time.monotonic)
@@ -37,7 +39,16 @@ class Tally:
         seconds = max(self.last - self.first, 0.0)
         pace = f" ({self.records / seconds:,.0f}/s)" if rate and seconds > 0 else ""
         tail = "" if rate else f", {seconds:.1f} s"
-        return f"{self.records:,} records{pace}, {self.requests:,} requests, {self.retries:,} retries{tail}"
+        read = plural(self.records, "record") + pace
+        if self.sampled:  # discovery (or a sync inferring a schema) read records it did not write
+            sampled = f"{plural(self.sampled, 'record')} sampled to infer schemas"
+            read = f"{read} ({sampled})" if self.records else sampled
+        return f"{read}, {plural(self.requests, 'request')}, {plural(self.retries, 'retry', 'retries')}{tail}"
+
+
+def plural(count: int, one: str, many: str = "") -> str:
+    """``1 request``, ``2 requests`` (``many`` when not just ``one`` + s)."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 class Progress:
@@ -48,6 +59,7 @@ class Progress:
         self.logger = logger
         self.interval = interval
         self.tallies: dict[str, Tally] = {}
+        self.started = time.monotonic()
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -55,6 +67,7 @@ class Progress:
         """Forget the tallies: a new run starts (one process may run the tap more than once)."""
         with self._lock:
             self.tallies.clear()
+            self.started = time.monotonic()
 
     def current_stream(self) -> str | None:
         """The stream this thread wrote its last record for."""
@@ -72,6 +85,10 @@ class Progress:
     def retry(self, stream: str) -> None:
         """One request retried."""
         self._add(stream, "retries")
+
+    def sample(self, stream: str) -> None:
+        """One record read to infer a schema (not written)."""
+        self._add(stream, "sampled")
 
     def _add(self, stream: str, what: str) -> None:
         now = time.monotonic()
@@ -99,10 +116,11 @@ class Progress:
             records=sum(t.records for t in tallies.values()),
             requests=sum(t.requests for t in tallies.values()),
             retries=sum(t.retries for t in tallies.values()),
-            first=min(t.first for t in tallies.values()),
-            last=max(t.last for t in tallies.values()),
+            sampled=sum(t.sampled for t in tallies.values()),
+            first=self.started,
+            last=time.monotonic(),  # the run's wall time
         )
-        self.logger.info("Summary: %d streams: %s", len(tallies), total.describe(rate=False))
+        self.logger.info("Summary: %s: %s", plural(len(tallies), "stream"), total.describe(rate=False))
 
 
 class RequestCounter(logging.Handler):

@@ -10,6 +10,7 @@ from tap_generic_rest.expressions.selectors import SelectorNotFoundError
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
 from tap_generic_rest.pagination.base import PaginationError
+from tap_generic_rest.run.refused import REFUSED, ParentRefused
 
 if t.TYPE_CHECKING:
     import logging
@@ -97,6 +98,10 @@ class RecordExtractor:
             self._logger.info("%s", exc)
         except ParentGone as exc:
             self._logger.warning("%s; skipping parent %s", exc, dict(context or {}))
+        except ParentRefused as exc:
+            line = f"{exc}; skipping parent {dict(context or {})}"
+            self._logger.warning("%s", line)
+            REFUSED.add(line)
         except ValueError as exc:  # the incremental filter: a record without its cursor
             raise StreamError(f"stream {self._name}: {exc}") from None
         except PaginationError as exc:

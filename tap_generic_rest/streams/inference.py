@@ -22,6 +22,8 @@ import itertools
 import re
 import typing as t
 
+from tap_generic_rest.run.progress import PROGRESS
+
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Iterable, Iterator, Sequence
@@ -57,6 +59,8 @@ if t.TYPE_CHECKING:
 SAMPLE_SIZE = 1000
 #: how many parent records a child stream's schema is sampled from
 PARENT_SAMPLE = 5
+#: levels of nesting an inferred schema describes (a 600-deep value must not exhaust the recursion limit)
+MAX_DEPTH = 32
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _ORDER = ("string", "boolean", "integer", "number", "object", "array")
 
@@ -91,12 +95,15 @@ def is_date_time(value: str) -> bool:
     return True
 
 
-def infer_value_schema(values: list[object], *, nullable: bool = True, item: bool = False) -> dict[str, t.Any]:
+def infer_value_schema(
+    values: list[object], *, nullable: bool = True, item: bool = False, depth: int = 0
+) -> dict[str, t.Any]:
     """The schema of one property (or array ``item``) from every value observed for it.
 
     An object whose keys were never seen gets no ``properties`` (one JSON column when flattened; the
     flattener drops an object with ``properties: {}``), except as an array item, where the SDK's
-    record conformance needs ``properties``.
+    record conformance needs ``properties``. Below :data:`MAX_DEPTH` levels a value's schema names its
+    type only: deeper values pass as the API sent them (nested values are not conformed).
     """
     types = {json_type for value in values if (json_type := _json_type(value)) is not None}
     if "integer" in types and "number" in types:
@@ -105,22 +112,25 @@ def infer_value_schema(values: list[object], *, nullable: bool = True, item: boo
     schema: dict[str, t.Any] = {"type": [*ordered, "null"] if nullable else ordered}
     if types == {"string"} and all(is_date_time(value) for value in values if isinstance(value, str)):
         schema["format"] = "date-time"
+    if depth >= MAX_DEPTH:
+        return schema
     if "object" in types:
-        properties = infer_properties([value for value in values if isinstance(value, dict)])
+        properties = infer_properties([value for value in values if isinstance(value, dict)], depth + 1)
         if properties or item:
             schema["properties"] = properties
     if "array" in types:
         items = list(itertools.chain.from_iterable(value for value in values if isinstance(value, list)))
-        schema["items"] = infer_value_schema(items, item=True) if items else {}
+        schema["items"] = infer_value_schema(items, item=True, depth=depth + 1) if items else {}
     return schema
 
 
-def infer_properties(records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+def infer_properties(records: list[dict[str, t.Any]], depth: int = 0) -> dict[str, t.Any]:
     """Properties for every key seen in any of ``records`` (in first-seen order)."""
     keys: dict[str, None] = {}
     for record in records:
         keys.update(dict.fromkeys(record))
-    return {key: infer_value_schema([record.get(key) for record in records if key in record]) for key in keys}
+    return {key: infer_value_schema([record.get(key) for record in records if key in record], depth=depth)
+            for key in keys}
 
 
 def schema_from_records(records: list[dict[str, t.Any]], primary_key: t.Sequence[str]) -> dict[str, t.Any]:
@@ -167,6 +177,7 @@ class SchemaSampler:
         for context in self._contexts(stream):  # a sync's records (a parent gone with 404 gives none)
             for record in stream.get_records(context):
                 if (row := stream.post_process(dict(record), context)) is not None:
+                    PROGRESS.sample(stream.name)
                     yield row, context
 
     def _contexts(self, stream: SampledStream) -> Iterator[Context | None]:

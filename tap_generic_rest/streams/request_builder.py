@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import typing as t
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from singer_sdk.streams.rest import HTTPRequest
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.templating import Template, TemplateError, render_tree
+from tap_generic_rest.run.refused import ParentRefused
+from tap_generic_rest.settings import DEFAULT_REQUEST_TIMEOUT
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,6 +22,12 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import PageContext
 
     from tap_generic_rest.streams.scope import Scope
+
+
+#: a path segment that is ``.`` or ``..`` (a parent value encodes as ``%2E`` / ``%2E%2E``)
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2E){1,2}(?:/|$)", re.IGNORECASE)
+#: what must never be in a header
+_BREAKS = re.compile(r"[\r\n\0]")
 
 
 class RequestBuilder:
@@ -44,7 +53,13 @@ class RequestBuilder:
         encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
         if isinstance(path, Template):
             path = str(path.render({**self._variables(context), "stream_slice": encoded, "parent": encoded}))
-        return join_url(self.url_base, str(path))
+        url = join_url(self.url_base, str(path))
+        dots = {key: value for key, value in (context or {}).items() if str(value) in {".", ".."}}
+        if dots and _DOT_SEGMENT.search(urlsplit(url).path):
+            msg = (f"stream {self._name}: the parent value(s) {dots} would be a dot segment in the path "
+                   f"{urlsplit(url).path}, which HTTP libraries and servers resolve to another path; not sent")
+            raise ParentRefused(msg)
+        return url
 
     @property
     def headers(self) -> dict[str, str]:
@@ -74,9 +89,9 @@ class RequestBuilder:
         return self._resource.endpoint.data is None
 
     @property
-    def timeout(self) -> int:
-        """The ``request_timeout`` setting (seconds)."""
-        return t.cast("int", self._config.get("request_timeout", 300))
+    def timeout(self) -> float:
+        """The ``request_timeout`` setting (seconds; a decimal from the config file is read as a float)."""
+        return float(self._config.get("request_timeout") or DEFAULT_REQUEST_TIMEOUT)
 
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
@@ -86,8 +101,7 @@ class RequestBuilder:
             request = HTTPRequest(
                 url=self.url(page.stream_context),
                 method=endpoint.method,
-                headers={**self.headers, **{str(k): str(v) for k, v in
-                                            render_tree(endpoint.headers, variables).items()}},
+                headers={**self.headers, **self._endpoint_headers(variables, page.stream_context)},
                 params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
                 data=render_tree(endpoint.json if endpoint.data is None else endpoint.data, variables),
             )
@@ -97,9 +111,32 @@ class RequestBuilder:
         endpoint.pagination.apply(request, page.next_page_token)
         return request
 
+    def _endpoint_headers(self, variables: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
+        """The endpoint's headers rendered: a value beyond Latin-1 is sent UTF-8 encoded; a CR, LF or NUL
+        (a header injection) is refused for this parent."""
+        headers: dict[str, t.Any] = {}
+        for key, value in render_tree(self._resource.endpoint.headers, variables).items():
+            text = str(value)
+            if _BREAKS.search(text) or _BREAKS.search(str(key)):
+                msg = (f"stream {self._name}: header {str(key)!r} would hold a line break or NUL "
+                       f"({text[:80]!r}), which would split the request; not sent")
+                if context:
+                    raise ParentRefused(msg)
+                raise StreamError(f"{msg}; fix {self._resource.where}.endpoint.headers in {self._description.origin}")
+            headers[str(key)] = text if text.isascii() or _latin1(text) else text.encode("utf-8")
+        return headers
+
     def new_paginator(self) -> BaseAPIPaginator[t.Any]:
         """A paginator for one partition."""
         return self._resource.endpoint.pagination.new_paginator()
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def join_url(base: str, path: str) -> str:

@@ -22,6 +22,7 @@ from tap_generic_rest.http.failures import (
     reason,
 )
 from tap_generic_rest.http.ratelimit import MAX_PAUSE, retry_after_seconds
+from tap_generic_rest.run.progress import plural
 
 if t.TYPE_CHECKING:
     import logging
@@ -138,14 +139,14 @@ class RetryPolicy:
             try:
                 return decorated(prepared, context)
             except RetriableAPIError as exc:
-                msg = f"{exc} (gave up after {attempts} attempts)"
+                msg = f"{exc} (gave up after {plural(attempts, 'attempt')})"
                 raise StreamError(msg) from None
             except (RedirectRefusedError, ResponseTooLargeError) as exc:
                 raise StreamError(f"stream {self._scope.name}: {exc}") from None
             except (requests.RequestException, ConnectionError) as exc:
                 msg = (
                     f"stream {self._scope.name}: {_short(exc)} for {prepared.method} "
-                    f"{REDACTOR.url(str(prepared.url))} (gave up after {attempts} attempts); "
+                    f"{REDACTOR.url(str(prepared.url))} (gave up after {plural(attempts, 'attempt')}); "
                     "check base_url, the network, or raise request_timeout"
                 )
                 raise StreamError(msg) from None

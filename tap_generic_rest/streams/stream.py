@@ -14,6 +14,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
 from tap_generic_rest.streams.children import ChildContexts
@@ -113,7 +114,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @property
     @override
-    def timeout(self) -> int:
+    def timeout(self) -> float:  # type: ignore[override]
         return self.request_builder.timeout
 
     @override
@@ -147,7 +148,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        return self.retry_policy.decorate(func)
+        return self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
 
     # -- records -------------------------------------------------------------------------------------------
     @override

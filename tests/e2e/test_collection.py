@@ -258,3 +258,13 @@ def test_the_definition_file_adds_the_plugin_to_another_project(tmp_path: Path) 
     declared = [s["name"] for s in yaml.safe_load(DEFINITION.read_text())["settings"]]
     for name in declared:
         assert re.search(rf"^{name} .*\[env: TAP_GENERIC_REST_{name.upper()}\]", listed.stdout, re.MULTILINE), name
+
+
+def test_a_missing_credential_names_the_plugin_s_own_setting(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Meltano 4.4 sets MELTANO_EXTRACTOR_NAME for the plugin it runs; the line named TAP_GENERIC_REST_API_KEY."""
+    result = meltano_run("avatars", sandbox, tmp_path / "warehouse.duckdb", extra_env={"TAP_AVATARS_API_KEY": ""})
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if "tap-generic-rest: error: missing setting" in line]
+    assert lines, result.stderr[-3000:]
+    assert "meltano config set tap-avatars api_key <value> (or set TAP_AVATARS_API_KEY)" in lines[0]
+    assert "TAP_GENERIC_REST_" not in lines[0]

@@ -123,3 +123,16 @@ def test_schema_allows_every_credential_field() -> None:
     allowed = {block["if"]["properties"]["type"]["const"]: set(block["then"]["properties"]) for block in typed["allOf"]}
     for name, cls in AUTH_TYPES.items():
         assert set(cls.credential_fields) <= allowed[name], name
+
+
+@pytest.mark.parametrize("name", ["request_timeout", "max_retries", "max_concurrency"])
+def test_the_readme_settings_table_says_what_about_says(name: str) -> None:
+    """``--about`` (settings.py), the README's table and the Meltano definitions describe a setting alike."""
+    description = CONFIG_SCHEMA["properties"][name]["description"]
+    rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith(f"| `{name}` |")]
+    assert len(rows) == 1, name
+    assert rows[0].split(" | ")[3].startswith(description), (rows[0], description)
+    for definition in ("meltano.yml", "plugins/extractors/tap-generic-rest.yml"):
+        text = (ROOT / definition).read_text(encoding="utf-8")
+        assert f"description: {description}" in text, (definition, description)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import typing as t
 
 import pytest
@@ -9,6 +10,7 @@ from singer_sdk.streams.rest import PageContext
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
+from tap_generic_rest.run.refused import ParentRefused
 from tap_generic_rest.run.runtime import SyncRuntime
 from tap_generic_rest.streams.request_builder import RequestBuilder, join_url
 from tap_generic_rest.streams.scope import Scope
@@ -51,10 +53,18 @@ def test_the_base_url_setting_wins_over_the_description(describe: Describe) -> N
     assert builder(description, "apps", {"base_url": "http://localhost:9/x/"}).url(None) == "http://localhost:9/x/apps"
 
 
-@pytest.mark.parametrize(("value", "segment"), [("a/b c", "a%2Fb%20c"), ("..", "%2E%2E"), (".", "%2E"), (7, "7")])
+@pytest.mark.parametrize(("value", "segment"), [("a/b c", "a%2Fb%20c"), ("a..b", "a..b"), ("...", "..."), (7, "7")])
 def test_parent_values_are_one_path_segment(value: object, segment: str, describe: Describe) -> None:
     description = describe(APPS, {**KIDS, "endpoint": {"path": "apps/{resources.apps.id}/kids"}})
     assert builder(description, "kids").url({"_apps_id": value}) == f"https://api.test/apps/{segment}/kids"
+
+
+@pytest.mark.parametrize("value", ["..", "."])
+def test_a_dot_segment_parent_value_is_refused(value: str, describe: Describe) -> None:
+    """requests and urllib3 resolve ``%2E%2E`` like ``..``: the request would reach another path."""
+    description = describe(APPS, {**KIDS, "endpoint": {"path": "apps/{resources.apps.id}/kids"}})
+    with pytest.raises(ParentRefused, match="dot segment"):
+        builder(description, "kids").url({"_apps_id": value})
 
 
 def test_headers_are_ours_then_the_descriptions_then_the_endpoints(describe: Describe) -> None:
@@ -86,8 +96,16 @@ def test_a_template_error_names_the_stream_and_where_to_fix_it(describe: Describ
 
 def test_timeout_is_the_setting(describe: Describe) -> None:
     description = describe(APPS)
-    assert builder(description, "apps").timeout == 300
+    assert builder(description, "apps").timeout == 60
     assert builder(description, "apps", {"request_timeout": 5}).timeout == 5
+
+
+@pytest.mark.parametrize("value", [decimal.Decimal("5.5"), decimal.Decimal("30.0"), decimal.Decimal("1E+2"), 5.5])
+def test_a_decimal_timeout_is_a_float(value: object, describe: Describe) -> None:
+    """The SDK reads a config file's decimals as Decimal, which the socket refused with a TypeError."""
+    timeout = builder(describe(APPS), "apps", {"request_timeout": value}).timeout
+    assert type(timeout) is float
+    assert timeout == float(t.cast("decimal.Decimal", value))
 
 
 def test_a_resource_without_its_own_auth_uses_the_runs(describe: Describe) -> None:

@@ -151,5 +151,5 @@ def test_a_network_error_names_the_request_and_the_fix(describe: Describe) -> No
         retries.decorate(send)(requests.Request("GET", URL).prepare(), None)
     assert str(caught.value) == (
         "stream apps: could not connect (connection refused or reset) for GET https://api.test/apps "
-        "(gave up after 1 attempts); check base_url, the network, or raise request_timeout"
+        "(gave up after 1 attempt); check base_url, the network, or raise request_timeout"
     )
