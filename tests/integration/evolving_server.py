@@ -33,7 +33,7 @@ def thing(n: int) -> dict[str, t.Any]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: t.Any) -> None:
         """Quiet."""
 
     def do_GET(self) -> None:
@@ -80,5 +80,5 @@ def description(url: str, **resource: t.Any) -> dict[str, t.Any]:
 
 if __name__ == "__main__":  # a manual run: python -m tests.integration.evolving_server
     with EvolvingServer() as server:
-        print(server.url, flush=True)  # noqa: T201
+        print(server.url, flush=True)
         threading.Event().wait()
