@@ -22,17 +22,18 @@ NESTED_FROM = 2500
 STRING_AT = 2900
 
 
-def thing(n: int) -> dict[str, t.Any]:
-    """Record ``n``."""
+def thing(n: int, *, retype_flag: bool = True) -> dict[str, t.Any]:
+    """Record ``n`` (``retype_flag`` false: ``flag`` stays a boolean)."""
     record: dict[str, t.Any] = {"id": f"t{n}", "score": n + 0.5 if n >= NUMBER_FROM else n,
                                 "meta": {"k": "v", **({"extra": n} if n >= NESTED_FROM else {})},
-                                "flag": "yes" if n == STRING_AT else n % 2 == 0}
+                                "flag": "yes" if n == STRING_AT and retype_flag else n % 2 == 0}
     if n >= LATE_FROM:
         record["late_field"] = f"late {n}"
     return record
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: _Server
     def log_message(self, format: str, *args: t.Any) -> None:
         """Quiet."""
 
@@ -40,7 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         page = int(parse_qs(url.query).get("page", ["0"])[0])
         first = page * PAGE
-        body = {"data": [thing(n) for n in range(first, min(first + PAGE, COUNT))], "total_pages": -(-COUNT // PAGE)}
+        records = [thing(n, retype_flag=self.server.retype_flag) for n in range(first, min(first + PAGE, COUNT))]
+        body = {"data": records, "total_pages": -(-COUNT // PAGE)}
         data = json.dumps(body).encode()
         self.send_response(200 if url.path == "/things" else 404)
         self.send_header("Content-Type", "application/json")
@@ -49,13 +51,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    retype_flag = True
+
+
 class EvolvingServer:
     """The server on an ephemeral loopback port, as a context manager."""
 
-    def __init__(self) -> None:
-        """Bind the port."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+    def __init__(self, *, retype_flag: bool = True) -> None:
+        """Bind the port; ``retype_flag`` false: no boolean becomes a string (a type some targets cannot alter)."""
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.retype_flag = retype_flag
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> EvolvingServer:
