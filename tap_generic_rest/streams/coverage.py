@@ -37,6 +37,8 @@ class Node:
     properties: dict[str, Node] | None = None
     #: an array's items node (None: untyped items)
     items: Node | None = None
+    #: whether values are walked (declared properties or typed items)
+    deep: bool = False
 
     @property
     def anything(self) -> bool:
@@ -68,7 +70,7 @@ def compile_node(schema: dict[str, t.Any]) -> Node:
         properties = {key: compile_node(spec) for key, spec in schema["properties"].items()}
     if "array" in types and isinstance(schema.get("items"), dict) and types_of(schema["items"]):
         items = compile_node(schema["items"])
-    return Node(types, python_types, properties, items)
+    return Node(types, python_types, properties, items, deep=properties is not None or items is not None)
 
 
 def declares_properties(schema: dict[str, t.Any]) -> bool:
@@ -84,23 +86,28 @@ def compile_root(schema: dict[str, t.Any]) -> dict[str, Node]:
 
 def covers(properties: dict[str, Node], record: dict[str, t.Any]) -> bool:
     """Whether every key of ``record`` is a property and every value is admitted (recursively)."""
+    get = properties.get
     for key, value in record.items():
-        node = properties.get(key)
+        node = get(key)
         if node is None:
             return False
-        if type(value) not in node.python_types and not node.admits_type(value):
+        kind = type(value)
+        if kind not in node.python_types and not node.admits_type(value):
             return False
-        if (node.properties is not None and type(value) is dict and not covers(node.properties, value)) or (
-                node.items is not None and type(value) is list and not _covers_items(node.items, value)):
+        if node.deep and not _covers_deep(node, kind, value):
             return False
     return True
 
 
-def _covers_items(node: Node, values: list[t.Any]) -> bool:
-    for value in values:
-        if not node.admits_type(value):
-            return False
-        if (node.properties is not None and type(value) is dict and not covers(node.properties, value)) or (
-                node.items is not None and type(value) is list and not _covers_items(node.items, value)):
-            return False
+def _covers_deep(node: Node, kind: type, value: t.Any) -> bool:
+    if kind is dict:
+        return node.properties is None or covers(node.properties, value)
+    items = node.items
+    if kind is list and items is not None:
+        admitted, deep = items.python_types, items.deep
+        for item in value:
+            item_kind = type(item)
+            if (item_kind not in admitted and not items.admits_type(item)) or (
+                    deep and not _covers_deep(items, item_kind, item)):
+                return False
     return True

@@ -48,8 +48,9 @@ class GenericStream(RESTStream[t.Any]):
     #: dlt ``parallelized`` (absent: true); false: this stream's partitions are never fetched ahead in the pool
     parallelized: t.ClassVar[bool] = True
     #: Top-level fields are conformed to the schema (keys and types it lacks were handled before by
-    #: the schema contract: ``streams/evolution.py``); nested values pass as the API sent them. The SDK's ROOT_ONLY conformance, done by a
-    #: :class:`RootConformer` (same result, prepared once per schema), so the SDK's own pass is off.
+    #: the schema contract: ``streams/evolution.py``); nested values pass as the API sent them. The
+    #: SDK's ROOT_ONLY conformance, done by a :class:`RootConformer` (same result, prepared once per
+    #: schema), so the SDK's own pass is off.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
     STATE_MSG_FREQUENCY = 1000

@@ -191,3 +191,5 @@ def test_a_bad_contract_names_its_exact_path(doc: dict[str, t.Any], where: str, 
     message = str(caught.value)
     assert message.startswith(f"invalid API description test: {where}:"), message
     assert "\n" not in message
+    assert "use one of: evolve, freeze, discard_row, discard_value" in message or (
+        "unknown field(s) 'rows'; allowed: columns, data_type, tables" in message)
