@@ -179,17 +179,18 @@ def test_the_contract_is_read_per_resource_and_from_the_defaults(
     assert [resource.schema_contract for resource in description.resources] == expected
 
 
-@pytest.mark.parametrize(("doc", "where"), [
-    (_doc(schema_contract="lenient"), "resources[0].schema_contract"),
-    (_doc(schema_contract={"columns": "lenient"}), "resources[0].schema_contract.columns"),
-    (_doc(schema_contract={"rows": "freeze"}), "resources[0].schema_contract"),
-    (_doc(defaults={"schema_contract": {"data_type": 1}}), "resource_defaults.schema_contract.data_type"),
+MODES = "'lenient' is not allowed; use one of: evolve, freeze, discard_row, discard_value"
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    (_doc(schema_contract="lenient"), f"resources[0].schema_contract: {MODES}"),
+    (_doc(schema_contract={"columns": "lenient"}), f"resources[0].schema_contract.columns: {MODES}"),
+    (_doc(schema_contract={"rows": "freeze"}),
+     "resources[0].schema_contract: unknown field(s) 'rows'; allowed: columns, data_type, tables"),
+    (_doc(defaults={"schema_contract": {"data_type": 1}}),
+     "resource_defaults.schema_contract.data_type: expected string, got int 1"),
 ])
-def test_a_bad_contract_names_its_exact_path(doc: dict[str, t.Any], where: str, tmp_path: Path) -> None:
+def test_a_bad_contract_names_its_exact_path(doc: dict[str, t.Any], expected: str, tmp_path: Path) -> None:
     with pytest.raises(DescriptionError) as caught:
         parse_description(doc, origin="test", root=tmp_path)
-    message = str(caught.value)
-    assert message.startswith(f"invalid API description test: {where}:"), message
-    assert "\n" not in message
-    assert "use one of: evolve, freeze, discard_row, discard_value" in message or (
-        "unknown field(s) 'rows'; allowed: columns, data_type, tables" in message)
+    assert str(caught.value) == f"invalid API description test: {expected}"
