@@ -1,6 +1,6 @@
 """End to end: a key that first appears after the discovery sample becomes a new column, with its
 values, in DuckDB and in PostgreSQL (``meltano run tap-generic-rest target-...``), over a loopback
-API whose records gain keys and change types late (``tests/integration/evolving_server.py``)."""
+API whose records gain keys and change types late (``tests.integration.evolving_api.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.e2e.meltano import ensure_installed, meltano
-from tests.integration.evolving_server import COUNT, LATE_FROM, NESTED_FROM, NUMBER_FROM, EvolvingServer, description
+from tests.integration.evolving_api import COUNT, LATE_FROM, NESTED_FROM, NUMBER_FROM, description, evolving_api
 
 if t.TYPE_CHECKING:
     import subprocess
@@ -35,7 +35,7 @@ def _meltano_plugins() -> None:
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # target-postgres cannot alter a boolean column to text: the boolean flag keeps its type here
-    with EvolvingServer(retype_flag=False) as server:
+    with evolving_api(retype_flag=False) as server:
         path = tmp_path_factory.mktemp("evolving") / "api.json"
         path.write_text(json.dumps(description(server.url)), encoding="utf-8")
         yield path

@@ -1,5 +1,5 @@
 """Schema evolution over real HTTP: a loopback API whose records gain keys and change types after the
-discovery sample (``evolving_server``). Every record and every value arrives, every RECORD key is
+discovery sample (``evolving_api``). Every record and every value arrives, every RECORD key is
 declared in the SCHEMA in force (flattened or not, with stream maps), the catalog's selection holds,
 and each ``schema_contract`` mode does what it says."""
 
@@ -15,14 +15,14 @@ import pytest
 from tap_generic_rest.run.writer import flush_writers
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import FAST_RETRIES
-from tests.integration.evolving_server import (
+from tests.integration.evolving_api import (
     COUNT,
     LATE_FROM,
     NESTED_FROM,
     NUMBER_FROM,
     STRING_AT,
-    EvolvingServer,
     description,
+    evolving_api,
     thing,
 )
 
@@ -30,12 +30,14 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from tests.safety.helpers import CannedApi
+
 Message = dict[str, t.Any]
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[EvolvingServer]:
-    with EvolvingServer() as running:
+def server() -> Iterator[CannedApi]:
+    with evolving_api() as running:
         yield running
 
 
@@ -83,7 +85,7 @@ def audit(messages: list[Message]) -> tuple[list[Message], list[Message]]:
 
 
 def test_late_keys_and_new_types_arrive_with_a_schema_sent_again_before_them(
-        server: EvolvingServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        server: CannedApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records, schemas = audit(run(write(tmp_path, description(server.url)), capsys))
     assert [message["record"] for message in records] == [thing(n) for n in range(COUNT)]  # every value
     # one SCHEMA first, then one before each record bringing a change (late key, number, nested key, string)
@@ -99,7 +101,7 @@ def test_late_keys_and_new_types_arrive_with_a_schema_sent_again_before_them(
         f"t{n}" for n in (LATE_FROM, NUMBER_FROM, NESTED_FROM, STRING_AT)]
 
 
-def test_a_declared_schema_evolves_too(server: EvolvingServer, tmp_path: Path,
+def test_a_declared_schema_evolves_too(server: CannedApi, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     declared = {"type": "object", "properties": {"id": {"type": "string"}, "score": {"type": "integer"}}}
     api = write(tmp_path, description(server.url, schema="things.json"), {"things.json": declared})
@@ -109,7 +111,7 @@ def test_a_declared_schema_evolves_too(server: EvolvingServer, tmp_path: Path,
 
 
 @pytest.mark.parametrize("depth", [1, 3])
-def test_with_flattening_every_record_key_is_declared(depth: int, server: EvolvingServer, tmp_path: Path,
+def test_with_flattening_every_record_key_is_declared(depth: int, server: CannedApi, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     output = run(write(tmp_path, description(server.url)), capsys, flattening_enabled=True,
                  flattening_max_depth=depth)
@@ -119,7 +121,7 @@ def test_with_flattening_every_record_key_is_declared(depth: int, server: Evolvi
     assert "meta__extra" in schemas[-1]["schema"]["properties"]
 
 
-def test_stream_maps_see_the_evolved_schema(server: EvolvingServer, tmp_path: Path,
+def test_stream_maps_see_the_evolved_schema(server: CannedApi, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     maps = {"things": {"flag": "__NULL__", "doubled": "score * 2"}}
     records, schemas = audit(run(write(tmp_path, description(server.url)), capsys, stream_maps=maps))
@@ -128,7 +130,7 @@ def test_stream_maps_see_the_evolved_schema(server: EvolvingServer, tmp_path: Pa
     assert len(schemas) == 4  # flag's new type changes nothing the map emits: no SCHEMA for it
 
 
-def test_a_property_the_catalog_deselects_stays_out(server: EvolvingServer, tmp_path: Path,
+def test_a_property_the_catalog_deselects_stays_out(server: CannedApi, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     api = write(tmp_path, description(server.url))
     catalog = TapGenericRest(config={"api_description": str(api), **FAST_RETRIES},
@@ -145,7 +147,7 @@ def test_a_property_the_catalog_deselects_stays_out(server: EvolvingServer, tmp_
 
 
 def test_discard_row_and_discard_value_count_in_one_warning(
-        server: EvolvingServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        server: CannedApi, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
     api = write(tmp_path, description(server.url, schema_contract="discard_row"))
     records, schemas = audit(run(api, capsys))
@@ -165,7 +167,7 @@ def test_discard_row_and_discard_value_count_in_one_warning(
         "keys or types its schema lacks"]
 
 
-def test_freeze_fails_the_run_in_one_line(server: EvolvingServer, tmp_path: Path) -> None:
+def test_freeze_fails_the_run_in_one_line(server: CannedApi, tmp_path: Path) -> None:
     api = write(tmp_path, description(server.url, schema_contract="freeze"))
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"api_description": str(api), **FAST_RETRIES}), encoding="utf-8")
