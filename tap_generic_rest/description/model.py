@@ -9,6 +9,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
+from tap_generic_rest.description.contract import SchemaContract
+
 if t.TYPE_CHECKING:
     from tap_generic_rest.expressions.selectors import Selector
     from tap_generic_rest.expressions.templating import Template
@@ -68,6 +70,8 @@ class Resource:
     columns: dict[str, dict[str, t.Any]] = field(default_factory=dict)
     #: (setting, place) of every bare ``{{ config.<name> }}`` in the endpoint's path, params, body, headers
     setting_reads: tuple[tuple[str, str], ...] = ()
+    #: dlt ``schema_contract``: what a sync does with keys and value types the schema lacks
+    schema_contract: SchemaContract = field(default_factory=SchemaContract)
 
     @property
     def where(self) -> str:

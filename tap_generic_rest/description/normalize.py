@@ -26,7 +26,7 @@ from tap_generic_rest.settings import credential_setting
 
 LOGGER = logging.getLogger("tap-generic-rest")
 #: Keys that only steer dlt's loader: accepted, ignored with one warning each.
-LOADER_KEYS = ("table_name", "merge_key", "schema_contract", "table_format", "file_format", "references",
+LOADER_KEYS = ("table_name", "merge_key", "table_format", "file_format", "references",
                "nested_hints", "parent_table_name", "max_table_nesting")
 _PLACEHOLDER_IN_LAST_SEGMENT = re.compile(r"\{[^{}/]*\}[^/]*$")
 

@@ -10,6 +10,7 @@ import logging
 import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
+from tap_generic_rest.description.contract import schema_contract
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
@@ -52,7 +53,7 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         is_sorted=bool(incremental and incremental.get("row_order") == "asc"), parent=parent,
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
-        columns=columns, endpoint=endpoint,
+        columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
         setting_reads=tuple(read for part in ENDPOINT_PARTS
                             for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}"))),
     )

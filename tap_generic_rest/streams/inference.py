@@ -62,10 +62,11 @@ PARENT_SAMPLE = 5
 #: levels of nesting an inferred schema describes (a 600-deep value must not exhaust the recursion limit)
 MAX_DEPTH = 32
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-_ORDER = ("string", "boolean", "integer", "number", "object", "array")
+ORDER = ("string", "boolean", "integer", "number", "object", "array")
 
 
-def _json_type(value: object) -> str | None:
+def json_type(value: object) -> str | None:
+    """The JSON type of a parsed value (``None`` for null); a Decimal without fraction or exponent is an integer."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -105,10 +106,10 @@ def infer_value_schema(
     record conformance needs ``properties``. Below :data:`MAX_DEPTH` levels a value's schema names its
     type only: deeper values pass as the API sent them (nested values are not conformed).
     """
-    types = {json_type for value in values if (json_type := _json_type(value)) is not None}
+    types = {name for value in values if (name := json_type(value)) is not None}
     if "integer" in types and "number" in types:
         types.discard("integer")
-    ordered = [name for name in _ORDER if name in types] or ["string"]
+    ordered = [name for name in ORDER if name in types] or ["string"]
     schema: dict[str, t.Any] = {"type": [*ordered, "null"] if nullable else ordered}
     if types == {"string"} and all(is_date_time(value) for value in values if isinstance(value, str)):
         schema["format"] = "date-time"

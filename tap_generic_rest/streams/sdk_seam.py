@@ -24,7 +24,7 @@ from singer_sdk import RESTStream, Tap
 from singer_sdk import singerlib as singer
 
 # private SDK modules, re-exported (each in ENTRIES with its reason)
-from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.helpers._catalog import get_selected_schema, pop_deselected_record_properties
 from singer_sdk.helpers._state import get_starting_replication_value
 from singer_sdk.helpers._typing import (
     _is_exclusive_boolean_type,
@@ -40,8 +40,8 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
 
 __all__ = ["ENTRIES", "StreamStateManager", "_is_exclusive_boolean_type", "_warn_unmapped_properties",
-           "conform_record_data_types", "get_starting_replication_value", "pop_deselected_record_properties",
-           "utc_now"]
+           "conform_record_data_types", "get_selected_schema", "get_starting_replication_value",
+           "pop_deselected_record_properties", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class Entry:
 _TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("singer_sdk.helpers._catalog", "pop_deselected_record_properties"):
         ("import", "the SDK's own step of a record's message, run only when the catalog deselects a property"),
+    ("singer_sdk.helpers._catalog", "get_selected_schema"):
+        ("import", "an evolved schema's selected part, as the SDK registers a catalog's streams with the mapper"),
     ("singer_sdk.helpers._state", "get_starting_replication_value"):
         ("import", "reads a partition's bookmark from its state (the index finds that state)"),
     ("singer_sdk.helpers._typing", "conform_record_data_types"):
@@ -93,7 +95,11 @@ _TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("singer_sdk.Stream", "_stream_version"):
         ("attribute", "a RECORD's version, as the SDK writes it"),
     ("singer_sdk.Stream", "_schema"):
-        ("attribute", "an inferred or catalog schema, set after discovery"),
+        ("attribute", "an inferred or catalog schema, set after discovery; an evolved schema"),
+    ("singer_sdk.Stream", "_input_schema"):
+        ("attribute", "the catalog's schema, replaced by an evolved one"),
+    ("singer_sdk.Stream", "_stream_maps"):
+        ("attribute", "the stream maps, rebuilt by the mapper for an evolved schema"),
     ("singer_sdk.Tap", "_validate_config"):
         ("override", "our settings checks around the SDK's validation (no public hook runs at that moment)"),
     ("singer_sdk.Tap", "_set_compatible_replication_methods"):
@@ -125,6 +131,8 @@ class SeamState:
     write_state: Callable[[Callable[[], None]], None]
     #: the record conformer (prepared per schema)
     conformer: Callable[[str, dict[str, t.Any]], Conformer]
+    #: schema evolution: the record as emitted (None: discarded) and the evolved schema (None: unchanged)
+    admit: Callable[[dict[str, t.Any], dict[str, t.Any]], tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]]
     current: Conformer | None = None
     #: the selection mask last seen, and whether it selects every property
     mask: object = None
@@ -170,7 +178,13 @@ def generate_record_messages(stream: SeamStream, record: Record) -> Generator[si
         seam.mask, seam.all_selected = mask, all(mask.values())
     if not seam.all_selected:
         pop_deselected_record_properties(record, stream.schema, mask)
-    record = seam.current.conform(record)
+    admitted, evolved = seam.admit(record, schema)
+    if admitted is None:
+        return
+    if evolved is not None:
+        replace_schema(stream, evolved)
+        seam.current = seam.conformer(stream.name, evolved)
+    record = seam.current.conform(admitted)
     version = _sdk(stream)._stream_version
     for stream_map in stream.stream_maps:
         mapped = stream_map.transform(record)
@@ -189,6 +203,20 @@ def write_schema_message(stream: SeamStream) -> None:
     stream.seam.written_schemas = schemas
     for message in messages:
         tap_of(_sdk(stream)).write_message(message)
+
+
+def replace_schema(stream: SeamStream, schema: dict[str, t.Any]) -> None:
+    """The stream's schema (and catalog schema) replaced by an evolved one: the mapper rebuilds the
+    stream maps (flattening included) and the new SCHEMA messages are written before the next RECORD."""
+    sdk = _sdk(stream)
+    if sdk._input_schema is not None:
+        sdk._input_schema = schema
+    sdk._schema = schema
+    mapper = tap_of(sdk).mapper
+    mapper.register_raw_stream_schema(stream.name, get_selected_schema(stream.name, schema, stream.mask),
+                                      sdk.primary_keys)
+    sdk._stream_maps = mapper.stream_maps[stream.name]
+    write_schema_message(stream)
 
 
 def increment_stream_state(stream: SeamStream, latest_record: Record, *, context: Context | None = None) -> None:

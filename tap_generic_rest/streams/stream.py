@@ -19,6 +19,7 @@ from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
 from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
+from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.retry_policy import RetryPolicy
@@ -47,9 +48,10 @@ class GenericStream(RESTStream[t.Any]):
     child_context_fields: t.ClassVar[dict[str, str]] = {}
     #: dlt ``parallelized`` (absent: true); false: this stream's partitions are never fetched ahead in the pool
     parallelized: t.ClassVar[bool] = True
-    #: Top-level fields are conformed to the schema (unknown ones dropped with a warning); nested
-    #: values pass as the API sent them. The SDK's ROOT_ONLY conformance, done by a
-    #: :class:`RootConformer` (same result, prepared once per schema), so the SDK's own pass is off.
+    #: Top-level fields are conformed to the schema (keys and types it lacks were handled before by
+    #: the schema contract: ``streams/evolution.py``); nested values pass as the API sent them. The
+    #: SDK's ROOT_ONLY conformance, done by a :class:`RootConformer` (same result, prepared once per
+    #: schema), so the SDK's own pass is off.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
     STATE_MSG_FREQUENCY = 1000
@@ -73,9 +75,11 @@ class GenericStream(RESTStream[t.Any]):
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
             request_records=self.request_records, fix_start=self.window.fix, complete=self.post_process)
+        self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
-                                       conformer=lambda name, schema: RootConformer(name, schema, self.logger))
+                                       conformer=lambda name, schema: RootConformer(name, schema, self.logger),
+                                       admit=self.evolver.admit)
 
     # -- requests ------------------------------------------------------------------------------------------
     @property
@@ -201,8 +205,11 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
-        """Every STATE let through at the end; after each top-level stream its last RECORD lines are written too."""
+        """Every STATE let through at the end; after each top-level stream its last RECORD lines are written
+        too, and what its and its descendants' schema contracts discarded is reported."""
         self.throttle.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state))
+        if self.parent_stream_type is None:
+            _report_discards(self)
         writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
         if isinstance(writer, CountingWriter):
             writer.flush()
@@ -213,6 +220,14 @@ class GenericStream(RESTStream[t.Any]):
     _increment_stream_state = sdk_seam.increment_stream_state
     _write_starting_replication_value = sdk_seam.write_starting_replication_value
     _write_state_message = sdk_seam.write_state_message
+
+
+def _report_discards(stream: GenericStream) -> None:
+    """One warning per stream (``stream`` and its descendants) for what its schema contract discarded."""
+    stream.evolver.report()
+    for child in stream.child_streams:
+        if isinstance(child, GenericStream):
+            _report_discards(child)
 
 
 def _synced(streams: Iterable[object]) -> list[ChildContexts]:

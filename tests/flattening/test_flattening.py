@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 import yaml
+from generic_rest_sandbox import Sandbox
 
 from tap_generic_rest.description.load import BUILTIN_APIS
 from tests.conftest import FAST_RETRIES, sandbox_config
@@ -19,7 +20,6 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
     import requests_mock as rm
-    from generic_rest_sandbox import Sandbox
 
 
 #: The unflattened sync of each API, run once per sandbox and compared at every depth.
@@ -86,3 +86,13 @@ def test_inferred_schema_flattens_without_loss(depth: int, tmp_path: Path, reque
     columns = flat.schemas["items"]["properties"]
     assert {"empty", "rows", "blank_rows", "tags"} <= set(columns)
     assert all("properties" not in column for column in columns.values())
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_records_past_the_inference_sample_are_declared_when_flattened(depth: int) -> None:
+    """oauth_offset's schema is inferred from its first 1,000 records; at scale 8 the sync reads 2,000."""
+    with Sandbox(scale=8) as sandbox:
+        flat = sync(sandbox_config(sandbox, "oauth_offset", **flattening(depth)))
+    keys, records, where = undeclared(flat)
+    assert keys == 0, f"{keys} undeclared keys in {records} records: {where.most_common(5)}"
+    assert len(flat.records) == 2000

@@ -180,12 +180,15 @@ def test_wrong_types_pass_through_unchanged(sync_items: t.Callable[..., TapRun])
     assert schema["properties"]["count"]["type"] == ["integer", "null"]
 
 
-def test_extra_fields_are_dropped_with_a_warning(sync_items: t.Callable[..., TapRun]) -> None:
+def test_extra_fields_are_kept_and_declared_by_a_new_schema(sync_items: t.Callable[..., TapRun]) -> None:
+    """A key the declared schema lacks evolves it (schema_contract: evolve): nothing is dropped."""
     run = sync_items(records({"id": "1", "surprise": "x"})).succeeded()
 
-    assert run.records("items") == [{"id": "1"}]
-    warning = next(line for line in run.stderr.splitlines() if "surprise" in line)
-    assert_mentions(warning, "WARNING", "not found in catalog schema")
+    assert run.records("items") == [{"id": "1", "surprise": "x"}]
+    schemas = [message["schema"] for message in run.messages if message["type"] == "SCHEMA"]
+    assert "surprise" not in schemas[0]["properties"]
+    assert schemas[-1]["properties"]["surprise"] == {"type": ["string", "null"]}
+    assert "not found in catalog schema" not in run.stderr
 
 
 def test_valid_json_with_a_text_plain_content_type_is_read(sync_items: t.Callable[..., TapRun]) -> None:

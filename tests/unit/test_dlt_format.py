@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 
+from tap_generic_rest.description.contract import SchemaContract
 from tap_generic_rest.errors import DescriptionError, StreamError
 from tap_generic_rest.tap import TapGenericRest
 
@@ -343,8 +344,9 @@ def test_row11_loader_keys_names_and_empty_resources(tap: t.Callable[..., TapGen
     with caplog.at_level(logging.WARNING):
         description = tap(config).description
     assert description.resources[0].name == "my-items/v2"
-    # table_name, merge_key, max_table_nesting, schema_contract, and write_disposition merge/scd2
-    assert sum("only steers dlt's loader" in r.getMessage() for r in caplog.records) == 5
+    # table_name, merge_key, max_table_nesting, and write_disposition merge/scd2; schema_contract is applied
+    assert sum("only steers dlt's loader" in r.getMessage() for r in caplog.records) == 4
+    assert description.resources[0].schema_contract == SchemaContract(columns="freeze", data_type="freeze")
     assert tap({"client": {"base_url": BASE}, "resources": []}).description.resources == ()
 
 

@@ -28,6 +28,7 @@ if t.TYPE_CHECKING:
 #: the parameters (name, kind) of every private callable we import, override or call, as we use them
 SIGNATURES: dict[tuple[str, str], str] = {
     ("singer_sdk.helpers._catalog", "pop_deselected_record_properties"): "record, schema, mask, breadcrumb=",
+    ("singer_sdk.helpers._catalog", "get_selected_schema"): "stream_name, schema, mask",
     ("singer_sdk.helpers._state", "get_starting_replication_value"): "stream_or_partition_state",
     ("singer_sdk.helpers._typing", "conform_record_data_types"): "stream_name, record, schema, level, logger",
     ("singer_sdk.helpers._typing", "_is_exclusive_boolean_type"): "property_schema",
