@@ -96,8 +96,9 @@ class PerContextLines:
         return True
 
 
-_UNREAD = logging.getLogger(f"{CLI_LOGGER}.unread-metrics")
-_UNREAD.disabled = True
+#: a logger outside the logging tree (a log config applied later cannot enable it), writing nothing
+_UNREAD = logging.Logger("unread-metrics")
+_UNREAD.disabled, _UNREAD.propagate = True, False
 Meter = t.TypeVar("Meter", bound=metrics.Meter)
 
 

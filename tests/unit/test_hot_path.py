@@ -130,7 +130,11 @@ def test_metric_lines_nobody_reads_make_no_log_record(monkeypatch: pytest.Monkey
     logger = metrics.get_metrics_logger()
     monkeypatch.setattr(logger, "propagate", False)
     monkeypatch.setattr(logger, "handlers", [RequestCounter(Progress(logging.getLogger("test-hot")))])
-    assert logs.quiet(metrics.sync_timer("s")).logger.disabled
+    quiet = logs.quiet(metrics.sync_timer("s")).logger
+    assert not quiet.isEnabledFor(logging.CRITICAL) and not quiet.propagate and not quiet.handlers
+    # outside the logging tree: a log config applied later (SINGER_SDK_LOG_CONFIG) re-enables every
+    # logger of the tree (disable_existing_loggers: false), not this one
+    assert quiet not in logging.root.manager.loggerDict.values()
     monkeypatch.setattr(logger, "propagate", True)  # log_metrics: the lines are read
     assert logs.quiet(metrics.sync_timer("s")).logger is logger
     monkeypatch.setattr(logger, "propagate", False)
