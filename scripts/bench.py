@@ -29,8 +29,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run ``command``: (wall seconds, peak RSS MiB of that process, stdout)."""
+class Measured(t.NamedTuple):
+    """One process's run: wall seconds, peak RSS (MiB), CPU seconds (user + system), stdout."""
+
+    seconds: float
+    rss: float
+    cpu: float
+    output: str
+
+
+def measured(command: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` and measure it."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=ROOT)
@@ -41,7 +50,7 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
         err.seek(0)
         if process.returncode != 0:
             sys.exit(f"bench: {' '.join(command[:3])} failed:\n{err.read().decode()[-2000:]}")
-        return elapsed, usage.ru_maxrss / 1024, out.read().decode()
+        return Measured(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, out.read().decode())
 
 
 # -- the plain loop: the tap's own requests, replayed with bare `requests` -----------------------
@@ -175,64 +184,79 @@ class Sandbox:
             self.process = None
 
 
+COLUMNS = ["plain x1", "plain x8", "dlt", "tap c=1", "tap", "meltano"]
+HEADER = ["api", "records", "parents", *COLUMNS, "tap/plain1", "tap/plain8", "tap/dlt", "meltano/tap",
+          "us/record", "us/parent"]
+
+
 def bench(args: argparse.Namespace) -> None:
     sandbox = Sandbox(args)
     try:
-        counts = json.loads(subprocess.run(
-            [str(BIN / "tap-generic-rest-sandbox"), "--scale", str(args.scale), "--print-counts"],
-            capture_output=True, text=True, check=True).stdout)
         (ROOT / "output").mkdir(exist_ok=True)
-        print(f"scale {args.scale}, latency {args.latency_ms:g} ms; records/s (peak RSS MiB); ratios to the plain loop")
-        header = ["api", "records", "plain x1", "plain x8", "tap c=1", "tap c=8", "meltano",
-                  "c=1/plain1", "c=8/plain8", "c=8/plain1", "meltano/tap (time)"]
-        print(" | ".join(header))
+        print(f"scale {args.scale}, latency {args.latency_ms:g} ms. Cells: records/s (peak RSS MiB); `tap` at its "
+              "default max_concurrency; ratios of records/s (meltano/tap: of seconds); us/record and us/parent: "
+              "the tap's CPU (user+system) over its records and over its parent contexts (child partitions)")
+        print(" | ".join(HEADER))
+        print("|".join("---" for _ in HEADER))
         for api in args.apis:
-            run_api(api, sandbox, counts, args)
+            run_api(api, sandbox, args)
     finally:
         sandbox.stop()
 
 
-def run_api(api: str, sandbox: Sandbox, counts: dict[str, t.Any], args: argparse.Namespace) -> None:
+def run_api(api: str, sandbox: Sandbox, args: argparse.Namespace) -> None:
     from generic_rest_sandbox import credentials
 
     base = f"http://127.0.0.1:{sandbox.port}"
     base_url = f"{base}/{MOUNTS.get(api, api)}"
-    total = sum((counts[api] if isinstance(counts[api], dict) else {}).values()) or 0
     config = {"api": api, "base_url": base_url, "token_url": f"{base}/oauth_offset/oauth/token",
               "api_key": credentials.API_KEY, "access_token": credentials.ACCESS_TOKEN,
               "client_id": credentials.CLIENT_ID, "client_secret": credentials.CLIENT_SECRET,
               "max_retries": 3, "backoff_factor": 0.5}
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    requests_file = work / "requests.json"
+    requests_file, config_file = work / "requests.json", work / "config.json"
+    config_file.write_text(json.dumps(config))
     sandbox.restart()
-    requests_file.write_text(json.dumps(capture(config)))
-    cells: dict[str, tuple[float, float]] = {}
+    sent = capture(config)
+    requests_file.write_text(json.dumps(sent))
+    parents = len({r["partition"] for r in sent if r["partition"] and json.loads(r["partition"])[1]})
+    cells: dict[str, Measured] = {}
     for name, in_flight in (("plain x1", 1), ("plain x8", 8)):
         sandbox.restart()
-        seconds, rss, _ = measured([sys.executable, __file__, "--plain", str(requests_file), str(in_flight)])
-        cells[name] = seconds, rss
-    for name, concurrency in (("tap c=1", 1), ("tap c=8", None)):
-        settings = config if concurrency is None else {**config, "max_concurrency": concurrency}
-        config_file = work / f"{name[-3:]}.json"
-        config_file.write_text(json.dumps(settings))
+        cells[name] = measured([sys.executable, __file__, "--plain", str(requests_file), str(in_flight)])
+    if args.dlt:
         sandbox.restart()
-        seconds, rss, output = measured([args.tap, "--config", str(config_file)])
-        records = sum(line.startswith('{"type":"RECORD"') for line in output.splitlines())
-        total = total or records
-        cells[name] = seconds, rss
+        cells["dlt"] = measured([sys.executable, str(ROOT / "scripts" / "bench_dlt.py"), api, str(config_file)])
+    records = 0
+    for name, concurrency in (("tap c=1", 1), ("tap", None)):
+        settings = config if concurrency is None else {**config, "max_concurrency": concurrency}
+        tap_config = work / f"tap-{concurrency}.json"
+        tap_config.write_text(json.dumps(settings))
+        sandbox.restart()
+        cells[name] = measured([args.tap, "--config", str(tap_config)])
+        records = sum(line.startswith('{"type":"RECORD"') for line in cells[name].output.splitlines())
     if args.meltano:
         command, env = meltano_command(api, base_url, config["token_url"])
         sandbox.restart()
-        cells["meltano"] = measured(command, env)[:2]
-    rate = {name: total / seconds for name, (seconds, _) in cells.items()}
-    row = [api, str(total)] + [
-        f"{rate[name]:.0f} ({cells[name][1]:.0f})" if name in cells else "-"
-        for name in ("plain x1", "plain x8", "tap c=1", "tap c=8", "meltano")
-    ]
-    row += [f"{rate['tap c=1'] / rate['plain x1']:.2f}", f"{rate['tap c=8'] / rate['plain x8']:.2f}",
-            f"{rate['tap c=8'] / rate['plain x1']:.2f}",
-            f"{cells['meltano'][0] / cells['tap c=8'][0]:.2f}" if "meltano" in cells else "-"]
-    print(" | ".join(row), flush=True)
+        cells["meltano"] = measured(command, env)
+    print(" | ".join(row(api, records, parents, cells)), flush=True)
+    if "dlt" in cells and (dlt_records := json.loads(cells["dlt"].output)["records"]) != records:
+        print(f"  (dlt extracted {dlt_records} records, the tap {records})")
+
+
+def row(api: str, records: int, parents: int, cells: dict[str, Measured]) -> list[str]:
+    """One API's line of the table."""
+    rate = {name: records / cell.seconds for name, cell in cells.items()}
+
+    def ratio(a: str, b: str) -> str:
+        return f"{rate[a] / rate[b]:.2f}" if a in rate and b in rate else "-"
+
+    tap_cpu = cells["tap"].cpu
+    return [api, str(records), str(parents),
+            *(f"{rate[name]:.0f} ({cells[name].rss:.0f})" if name in cells else "-" for name in COLUMNS),
+            ratio("tap", "plain x1"), ratio("tap", "plain x8"), ratio("tap", "dlt"),
+            f"{cells['meltano'].seconds / cells['tap'].seconds:.2f}" if "meltano" in cells else "-",
+            f"{tap_cpu / records * 1e6:.0f}" if records else "-", f"{tap_cpu / parents * 1e6:.0f}" if parents else "-"]
 
 
 def main() -> None:
@@ -244,6 +268,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--apis", type=lambda text: text.split(","), default=APIS)
     parser.add_argument("--no-meltano", dest="meltano", action="store_false")
+    parser.add_argument("--no-dlt", dest="dlt", action="store_false", help="skip dlt's extract")
     parser.add_argument("--tap", default=str(BIN / "tap-generic-rest"), help="the tap executable to measure")
     bench(parser.parse_args())
 

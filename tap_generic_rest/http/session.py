@@ -7,6 +7,7 @@ import typing as t
 from urllib.parse import urlsplit
 
 import requests
+from requests.utils import resolve_proxies
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, AuthError
@@ -23,6 +24,21 @@ class SameHostSession(requests.Session):
     requests drops ``Authorization`` on a cross-host redirect but keeps other credential headers
     (an API key header) and query parameters; refusing such redirects keeps every credential home.
     """
+
+    def __init__(self) -> None:
+        """A requests session; no proxies resolved yet."""
+        super().__init__()
+        self._proxies: dict[tuple[object, ...], dict[str, str]] = {}
+
+    def _proxies_for(self, request: requests.PreparedRequest) -> dict[str, str]:
+        """The proxies for the request's scheme and host, as requests resolves them from the environment
+        (``*_PROXY``, ``NO_PROXY``), once per scheme, host and proxy setting: requests reads the whole
+        environment on every request."""
+        parts = urlsplit(str(request.url))
+        key = (parts.scheme, parts.netloc, tuple(sorted(self.proxies.items())), self.trust_env)
+        if key not in self._proxies:
+            self._proxies[key] = resolve_proxies(request, dict(self.proxies), self.trust_env)
+        return dict(self._proxies[key])
 
     @override
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
@@ -41,6 +57,8 @@ class SameHostSession(requests.Session):
         """Send; unless the caller streams, read the body within bounds (size, the attempt's deadline)."""
         streamed = bool(kwargs.get("stream"))
         deadline = deadline_of(kwargs.get("timeout"))
+        if "proxies" not in kwargs:
+            kwargs["proxies"] = self._proxies_for(request)
         response = super().send(request, **{**kwargs, "stream": True})
         if not streamed:
             read_bounded(response, deadline)

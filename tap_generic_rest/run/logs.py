@@ -77,6 +77,41 @@ class OncePerStream(logging.Filter):
         return True
 
 
+class PerContextLines:
+    """The SDK's per-context lines of one stream through its ``log``: each let through the first time,
+    the others dropped before a log record is made (``OncePerStream`` would drop them after)."""
+
+    def __init__(self) -> None:
+        """None seen yet."""
+        self._seen: set[str] = set()
+
+    def admits(self, message: str) -> bool:
+        """Whether to log ``message``."""
+        line = next((p for p in PER_CONTEXT_LINES if message.startswith(p)), None)
+        if line is None:
+            return True
+        if line in self._seen:
+            return False
+        self._seen.add(line)
+        return True
+
+
+#: a logger outside the logging tree (a log config applied later cannot enable it), writing nothing
+_UNREAD = logging.Logger("unread-metrics")
+_UNREAD.disabled, _UNREAD.propagate = True, False
+Meter = t.TypeVar("Meter", bound=metrics.Meter)
+
+
+def quiet(meter: Meter) -> Meter:
+    """``meter`` logs nothing while nobody reads the SDK's METRIC lines it writes (``log_metrics`` off and
+    no handler on the metrics logger but the request counter): a child's record count and sync time
+    would otherwise make two log records per parent, for nothing."""
+    logger = metrics.get_metrics_logger()
+    if not logger.propagate and all(isinstance(h, RequestCounter) for h in logger.handlers):
+        meter.logger = _UNREAD
+    return meter
+
+
 def install(progress: Progress, tap_logger: logging.Logger, *, log_metrics: bool) -> None:
     """Wire progress counting and the filters (idempotent)."""
     for handler in logging.getLogger().handlers:

@@ -137,8 +137,9 @@ class SeamState:
     #: the selection mask last seen, and whether it selects every property
     mask: object = None
     all_selected: bool = True
-    #: the SCHEMA messages last written
+    #: the SCHEMA messages last written, and what they were built from
     written_schemas: list[dict[str, t.Any]] | None = None
+    schema_sources: tuple[object, ...] = ()
 
 
 class SeamStream(t.Protocol):
@@ -195,7 +196,12 @@ def generate_record_messages(stream: SeamStream, record: Record) -> Generator[si
 
 def write_schema_message(stream: SeamStream) -> None:
     """One SCHEMA message per stream per run, unless the schema changes (pipelinewise-based targets
-    flush a batch on every repeated SCHEMA message)."""
+    flush a batch on every repeated SCHEMA message). A child syncs once per parent: while what the
+    messages are made of is the very same objects as last time, nothing is built or compared."""
+    sources = _schema_sources(stream)
+    if stream.seam.schema_sources == sources:
+        return
+    stream.seam.schema_sources = sources
     messages = list(_sdk(stream)._generate_schema_messages())
     schemas = [message.to_dict() for message in messages]
     if schemas == stream.seam.written_schemas:
@@ -203,6 +209,28 @@ def write_schema_message(stream: SeamStream) -> None:
     stream.seam.written_schemas = schemas
     for message in messages:
         tap_of(_sdk(stream)).write_message(message)
+
+
+def _schema_sources(stream: SeamStream) -> tuple[_Same, ...]:
+    """What the SDK's SCHEMA messages are built from (each stream map's schema and keys, the
+    replication key), compared by identity."""
+    maps = stream.stream_maps
+    return (_Same(maps), _Same(_sdk(stream).replication_key),
+            *(_Same(part) for m in maps for part in (m.transformed_schema, m.transformed_key_properties)))
+
+
+class _Same:
+    """An object compared by identity (held, so its id is not reused)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def replace_schema(stream: SeamStream, schema: dict[str, t.Any]) -> None:

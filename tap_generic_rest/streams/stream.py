@@ -7,6 +7,7 @@ the path of a record). The private SDK hooks are in the block at the end, define
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from singer_sdk import RESTStream
@@ -14,6 +15,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.run.logs import PerContextLines, quiet
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
@@ -31,6 +33,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
 
     import requests
+    from singer_sdk import metrics
     from singer_sdk.helpers.types import Auth, Context, RequestFunc
     from singer_sdk.pagination import BaseAPIPaginator
     from singer_sdk.streams.rest import HTTPRequest, PageContext
@@ -80,6 +83,21 @@ class GenericStream(RESTStream[t.Any]):
                                        write_state=self.throttle.write,
                                        conformer=lambda name, schema: RootConformer(name, schema, self.logger),
                                        admit=self.evolver.admit)
+        self.lines = PerContextLines()
+
+    # -- logs ----------------------------------------------------------------------------------------------
+    @override
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        if self.lines.admits(message):
+            super().log(message, *args, level=level, **kwargs)
+
+    @override
+    def get_record_counter(self, **kwargs: t.Any) -> metrics.Counter:
+        return quiet(super().get_record_counter(**kwargs))
+
+    @override
+    def get_sync_timer(self) -> metrics.Timer:
+        return quiet(super().get_sync_timer())
 
     # -- requests ------------------------------------------------------------------------------------------
     @property
