@@ -8,7 +8,7 @@ import typing as t
 import weakref
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib import RecordMessage, StateMessage
 from typing_extensions import override
 
 from tap_generic_rest.run.progress import PROGRESS
@@ -30,12 +30,19 @@ class CountingWriter(MsgSpecWriter):
     """
 
     FLUSH_BYTES = 64 * 1024
+    #: a progress STATE (a top-level stream's resume position, ``streams/resume.py``) is due once the
+    #: messages written since the last STATE are this many times its size: STATE stays a bounded
+    #: share of the output (at most 1/(1+budget)), however many parents, and a small STATE is
+    #: written often (a restart redoes little)
+    STATE_BUDGET = 2
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Nothing pending; whatever is pending at exit is written then."""
         super().__init__(*args, **kwargs)
         self._pending: list[bytes] = []
         self._pending_bytes = 0
+        self._since_state = 0  # bytes written since the last STATE
+        self._state_size = 0  # the size of the last STATE
         _WRITERS.add(self)
 
     @override
@@ -46,8 +53,16 @@ class CountingWriter(MsgSpecWriter):
         line = bytes(self.format_message(message))  # a copy: msgspec reuses one buffer
         self._pending.append(line)
         self._pending_bytes += len(line)
+        if is_record or not isinstance(message, StateMessage):
+            self._since_state += len(line)
+        else:
+            self._since_state, self._state_size = 0, len(line)
         if not is_record or self._pending_bytes >= self.FLUSH_BYTES:
             self.flush()
+
+    def state_due(self) -> bool:
+        """Whether a progress STATE is due (see ``STATE_BUDGET``)."""
+        return self._since_state >= self.STATE_BUDGET * self._state_size
 
     def flush(self) -> None:
         """Write the pending lines."""

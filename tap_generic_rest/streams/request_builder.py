@@ -126,9 +126,9 @@ class RequestBuilder:
             headers[str(key)] = text if text.isascii() or _latin1(text) else text.encode("utf-8")
         return headers
 
-    def new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        """A paginator for one partition."""
-        return self._resource.endpoint.pagination.new_paginator()
+    def new_paginator(self, start: tuple[object] | None = None) -> BaseAPIPaginator[t.Any]:
+        """A paginator for one partition (from the page of token ``start[0]`` if given)."""
+        return self._resource.endpoint.pagination.new_paginator(start)
 
 
 def _latin1(text: str) -> bool:

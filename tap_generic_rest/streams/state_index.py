@@ -4,7 +4,6 @@ and the rate at which child streams write STATE."""
 from __future__ import annotations
 
 import threading
-import time
 import typing as t
 
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
@@ -26,17 +25,26 @@ def context_key(context: t.Mapping[str, t.Any] | None) -> PartitionKey:
 
 
 class IndexedStateManager(StreamStateManager):
-    """Finds a partition's state through an index.
+    """Finds a partition's state through an index, and keeps only the partition states that resume work.
 
     The SDK scans the list of partitions on every lookup (several per record), which makes a
     child stream quadratic in its number of parents: 2,400 parents cost 22 s of scanning. Partition
-    states are only ever appended to that list, so an index of them stays valid while the list is the
-    same one (the SDK loads the input STATE after discovery, which may have sampled: a new list).
+    states are only ever appended to that list (or the last one removed), so an index of them stays
+    valid while the list is the same one (the SDK loads the input STATE after discovery, which may
+    have sampled: a new list).
+
+    What the STATE keeps: a partition's bookmark, for an incremental child. A full-table child keeps
+    no partition at all (``keeps_partitions`` false: the SDK's writes for its partitions go to a
+    scratch object; a restart knows which parents are done from the top-level stream's resume
+    position, ``streams/resume.py``), and a finished incremental partition without a bookmark (it
+    had no records) is dropped: it would start from the same point without it.
     """
 
-    def __init__(self, **kwargs: t.Any) -> None:
-        """Start without an index (it is built from the state on first use)."""
+    def __init__(self, *, keeps_partitions: Callable[[], bool] = lambda: True, **kwargs: t.Any) -> None:
+        """Start without an index (it is built from the state on first use); ``keeps_partitions``:
+        whether partition states are kept in the STATE (false for a full-table child)."""
         super().__init__(**kwargs)
+        self._keeps_partitions = keeps_partitions
         self._index: dict[PartitionKey, dict[str, t.Any]] | None = None
         #: the list the index was built from (loading STATE after discovery replaces it)
         self._indexed: list[dict[str, t.Any]] | None = None
@@ -56,10 +64,37 @@ class IndexedStateManager(StreamStateManager):
             return None
         return get_starting_replication_value(self.peek_context_state(context))  # reading adds nothing
 
+    @override
+    def finalize_state(self, state: dict[str, t.Any] | None = None) -> None:
+        super().finalize_state(state)
+        if state is not None and state.keys() == {"context"}:
+            self._drop(state)  # a finished partition without a bookmark resumes nothing
+
+    def _drop(self, state: dict[str, t.Any]) -> None:
+        """Remove a partition's state (the one just finished: the last of the list, or found by identity)."""
+        with self._lock:
+            partitions = self.stream_state.get("partitions")
+            if not isinstance(partitions, list):
+                return
+            index = len(partitions) - 1
+            while index >= 0 and partitions[index] is not state:
+                index -= 1
+            if index < 0:
+                return
+            del partitions[index]
+            if self._index is not None and partitions is self._indexed:
+                self._index.pop(context_key(state["context"]), None)
+            if not partitions:
+                del self.stream_state["partitions"]
+                self._index = self._indexed = None
+
     def _context_state(self, context: Context | None, *, create: bool) -> dict[str, t.Any]:
         partition = self.get_state_partition_context(context)
         if not partition:
             return self.stream_state if create else self.tap_state.get("bookmarks", {}).get(self.stream_name, {})
+        if not self._keeps_partitions():
+            self.tap_state.get("bookmarks", {}).get(self.stream_name, {}).pop("partitions", None)  # an older run's
+            return {"context": dict(partition)} if create else {}
         with self._lock:
             partitions: list[dict[str, t.Any]] = self.stream_state.setdefault("partitions", [])
             try:
@@ -105,26 +140,21 @@ class PartitionStarts:
 
 class StateThrottle:
     """Child streams finish once per parent record; writing the whole state after each parent is
-    quadratic. They write STATE at most every ``interval`` s, and at least 10x as long as the last
-    write took (a large state is costly to serialize), and always at the end (``finalizing``)."""
+    quadratic. They write STATE only when one is ``due`` (the writer's budget: the messages written
+    since the last STATE are a few times its size, so a small STATE is written often and a large one
+    seldom), and always at the end (``finalizing``)."""
 
-    def __init__(self, runtime: _ChildStateClock, interval: float, *, child: bool) -> None:
-        """Throttle a child stream's writes on the run's shared clock; a top-level stream's never."""
-        self._runtime = runtime
-        self._interval = interval
+    def __init__(self, due: Callable[[], bool], *, child: bool) -> None:
+        """Throttle a child stream's writes by ``due``; a top-level stream's never."""
+        self._due = due
         self._child = child
         self.finalizing = False
 
     def write(self, write_state: Callable[[], None]) -> None:
-        """Call ``write_state`` unless a child stream wrote too recently."""
-        throttled = self._child and not self.finalizing
-        started = time.monotonic()
-        if throttled and started < self._runtime.next_child_state_at:
+        """Call ``write_state`` unless a child stream's STATE is not due."""
+        if self._child and not self.finalizing and not self._due():
             return
         write_state()
-        if throttled:
-            finished = time.monotonic()
-            self._runtime.next_child_state_at = finished + max(self._interval, 10 * (finished - started))
 
     def finalize(self, finalize_state: Callable[[], None]) -> None:
         """Call ``finalize_state`` with every write let through (the end of a stream)."""
@@ -133,9 +163,3 @@ class StateThrottle:
             finalize_state()
         finally:
             self.finalizing = False
-
-
-class _ChildStateClock(t.Protocol):
-    """Where the run keeps when a child stream may write STATE next (shared by every child stream)."""
-
-    next_child_state_at: float

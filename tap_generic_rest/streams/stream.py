@@ -7,11 +7,13 @@ the path of a record). The private SDK hooks are in the block at the end, define
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from singer_sdk import RESTStream
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, REPLICATION_INCREMENTAL
+from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
@@ -22,6 +24,7 @@ from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.request_builder import RequestBuilder
+from tap_generic_rest.streams.resume import Resume, digest, forget
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
@@ -33,7 +36,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Auth, Context, RequestFunc
     from singer_sdk.pagination import BaseAPIPaginator
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
+    from singer_sdk.streams.rest import HTTPRequest
 
     from tap_generic_rest.description.model import Description, Resource
     from tap_generic_rest.run.runtime import SyncRuntime
@@ -55,8 +58,6 @@ class GenericStream(RESTStream[t.Any]):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
     STATE_MSG_FREQUENCY = 1000
-    #: child streams write STATE at most every this many seconds (see ``StateThrottle``)
-    CHILD_STATE_INTERVAL = 1.0
 
     def __init__(self, *args: t.Any, runtime: SyncRuntime, **kwargs: t.Any) -> None:
         """Build the collaborators of this stream over the run's shared ``runtime``."""
@@ -71,10 +72,14 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
-        self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
+        self.throttle = StateThrottle(self._state_due, child=self.parent_stream_type is not None)
+        self.resume = Resume(name, self.logger, resumable=resource.endpoint.pagination.resumable,
+                             key=lambda record: [record.get(key) for key in self.primary_keys],
+                             state=lambda: self.stream_state, requests=self._requests_digest,
+                             progress=self._progress_state)
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
-            request_records=self.request_records, fix_start=self.window.fix, complete=self.post_process)
+            request_records=self._partition_records, fix_start=self.window.fix, complete=self.post_process)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
@@ -127,7 +132,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        return self.request_builder.new_paginator()
+        return self.resume.paginator(self.request_builder.new_paginator)
 
     # -- responses and retries -----------------------------------------------------------------------------
     @override
@@ -169,8 +174,40 @@ class GenericStream(RESTStream[t.Any]):
 
     def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         top_level = self.parent_stream_type is None
-        return self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
-                                    following=_following(self) if top_level else [])
+        records = self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
+                                       following=_following(self) if top_level else [])
+        if not top_level or context is not None or not self.runtime.syncing:
+            return records
+        return self.resume.track(records, positions=self._resumes(context))
+
+    def _partition_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """A partition's records; a top-level stream's from where an interrupted run stopped."""
+        if self._resumes(context):
+            return self.resume.records(lambda: self.request_records(context))
+        return self.request_records(context)
+
+    def _resumes(self, context: Context | None) -> bool:
+        """Whether this sync keeps a resume position: a top-level stream, unless its bookmark already
+        resumes it (incremental and sorted)."""
+        return (context is None and self.parent_stream_type is None and self.runtime.syncing
+                and not (self.replication_method == REPLICATION_INCREMENTAL and self.is_sorted))
+
+    def _requests_digest(self) -> str:
+        """What the stream's first request is (a saved position is used only for the same requests)."""
+        request = self.request_builder.request(PageContext(stream_context=None, next_page_token=None))
+        pagination = self.resource.endpoint.pagination
+        return digest(request.method, request.url, request.params, request.data, pagination.type, pagination.spec)
+
+    def _progress_state(self) -> None:
+        """A record of the top-level stream is complete: a STATE with its position, when one is due."""
+        if self._state_due():
+            self.state_manager.is_flushed = False
+            sdk_seam.write_state_message(self)
+
+    def _state_due(self) -> bool:
+        """Whether a progress STATE is due (the writer's budget, ``CountingWriter.STATE_BUDGET``)."""
+        writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
+        return not isinstance(writer, CountingWriter) or writer.state_due()
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""
@@ -201,13 +238,20 @@ class GenericStream(RESTStream[t.Any]):
     @property
     @override
     def state_manager(self) -> sdk_seam.StreamStateManager:
-        return sdk_seam.state_manager(self, IndexedStateManager)
+        return sdk_seam.state_manager(self, functools.partial(
+            IndexedStateManager, keeps_partitions=lambda: self.replication_method != REPLICATION_FULL_TABLE))
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
         """Every STATE let through at the end; after each top-level stream its last RECORD lines are written
         too, and what its and its descendants' schema contracts discarded is reported."""
+        if self.parent_stream_type is None:
+            self.resume.finish()  # a restart of this run skips it
         self.throttle.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state))
+        if self.parent_stream_type is None and not _following(self) and forget(self.tap_state):
+            # the run's last stream: the run is complete, the next one reads every stream from its start
+            self.state_manager.is_flushed = False
+            sdk_seam.write_state_message(self)
         if self.parent_stream_type is None:
             _report_discards(self)
         writer = getattr(sdk_seam.tap_of(self), "message_writer", None)

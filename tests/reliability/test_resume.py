@@ -13,7 +13,7 @@ import pytest
 from generic_rest_sandbox import Sandbox
 
 from tests.conftest import sandbox_config
-from tests.reliability.harness import SingerOutput, cli_command, run_cli
+from tests.reliability.harness import SingerOutput, cli_command, description, run_cli
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -68,3 +68,62 @@ def test_resume_after_sigkill_delivers_every_record(api: str, scale: int, tmp_pa
         f"of which {reread} ({reread / total:.0%} of all) the 1st run had delivered"
     )
     assert len(rerun.records()) < total, "the restart ignored the state"
+
+
+def run_until_killed_at(command: list[str], stderr: Path, *, kill_at: int) -> SingerOutput:
+    """Run ``command``; SIGKILL it as soon as it has written ``kill_at`` records (anywhere, not at a STATE)."""
+    lines: list[str] = []
+    records = 0
+    with stderr.open("w") as errors, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True) as tap:
+        assert tap.stdout is not None
+        for line in tap.stdout:
+            lines.append(line)
+            if line.startswith('{"type":"RECORD"'):
+                records += 1
+                if records == kill_at:
+                    os.kill(tap.pid, signal.SIGKILL)
+        tap.wait(timeout=60)
+    return SingerOutput.parse("".join(lines))
+
+
+#: (api, scale, the top-level stream in flight at 40%, its page size): what "the pages in flight" are
+#: (avatars: one page, a position per parent record: one parent in flight)
+IN_FLIGHT = [("webhooks", 3, "applications", 50), ("support", 3, "conversations", 150), ("avatars", 3, "avatars", 1)]
+
+
+@pytest.mark.parametrize(("api", "scale", "parent", "page_size"), IN_FLIGHT)
+def test_a_restart_after_a_kill_at_40_percent_rereads_only_the_unread_and_the_pages_in_flight(
+    api: str, scale: int, parent: str, page_size: int, tmp_path: Path
+) -> None:
+    """A kill -9 at 40% of the records (not at a STATE), a restart from the last STATE: the second run
+    writes at most the records the first did not deliver plus the pages in flight (a page of the parent
+    stream with its children's records, twice: the one being written and the one the last STATE may
+    not cover yet); together they deliver every record."""
+    with Sandbox(port=0, scale=scale) as sandbox:
+        config = sandbox_config(sandbox, api)
+        expected = {stream: count for stream, count in sandbox.expected_counts(api).items() if count}
+        total = sum(expected.values())
+        first = run_until_killed_at(cli_command(tmp_path, config, name="first"), tmp_path / "first.stderr",
+                                    kill_at=total * 4 // 10)
+        assert first.states, "no STATE message before the kill"
+        second = run_cli(tmp_path, config, state=first.states[-1], timeout=120, name="second")
+
+    assert second.returncode == 0, second.stderr[-3000:]
+    rerun = SingerOutput.parse(second.stdout)
+    first_keys, second_keys = first.keys(api), rerun.keys(api)
+    union = {stream: first_keys.get(stream, set()) | second_keys.get(stream, set()) for stream in expected}
+    assert {stream: len(keys) for stream, keys in union.items()} == expected, "records lost across the restart"
+    children = sum(count for stream, count in expected.items() if _parent_of(api, stream) == parent)
+    in_flight = 2 * page_size * (1 + children / expected[parent])
+    delivered = sum(len(keys) for keys in first_keys.values())
+    reread, unread = len(rerun.records()), total - delivered
+    print(f"{api} x{scale}: killed after {delivered} of {total} records; the restart wrote {reread} "
+          f"({reread / total:.1%}); unread {unread / total:.1%}, pages in flight {in_flight / total:.1%}")
+    assert reread <= unread + in_flight
+    assert rerun.states[-1] == {"bookmarks": {stream: state for stream, state in rerun.states[-1]["bookmarks"].items()
+                                              if "resume" not in state}}, "a finished run keeps a resume position"
+
+
+def _parent_of(api: str, stream: str) -> str | None:
+    resource = next(resource for resource in description(api).resources if resource.name == stream)
+    return resource.parent.resource if resource.parent is not None else None

@@ -7,9 +7,6 @@ import typing as t
 
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle, context_key
 
-if t.TYPE_CHECKING:
-    import pytest
-
 
 def manager(tap_state: dict[str, t.Any], keys: list[str] | None = None) -> IndexedStateManager:
     return IndexedStateManager(tap_name="tap", stream_name="kids", tap_state=tap_state,
@@ -88,41 +85,47 @@ def test_started_partitions_are_remembered() -> None:
     assert not starts.started(None)
 
 
-class Clock:
-    next_child_state_at = 0.0
-
-
-def test_a_child_stream_writes_state_at_a_bounded_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: now[0])
-    clock = Clock()
-    throttle = StateThrottle(clock, 1.0, child=True)
-    written: list[float] = []
-    for moment in (100.0, 100.5, 101.0, 101.2):
-        now[0] = moment
-        throttle.write(lambda: written.append(now[0]))
-    assert written == [100.0, 101.0]
-    assert clock.next_child_state_at == 102.0
-    throttle.finalize(lambda: throttle.write(lambda: written.append(-1.0)))
-    assert written == [100.0, 101.0, -1.0]
+def test_a_child_stream_writes_state_only_when_one_is_due() -> None:
+    due = [True, False, True, False]
+    throttle = StateThrottle(lambda: due.pop(0), child=True)
+    written: list[int] = []
+    for number in range(4):
+        throttle.write(lambda number=number: written.append(number))  # type: ignore[misc]
+    assert written == [0, 2]
+    throttle.finalize(lambda: throttle.write(lambda: written.append(-1)))  # at the end: always
+    assert written == [0, 2, -1]
     assert not throttle.finalizing
 
 
-def test_a_slow_write_waits_ten_times_as_long(monkeypatch: pytest.MonkeyPatch) -> None:
-    moments = iter([10.0, 12.0])  # the write itself took 2 s
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: next(moments))
-    clock = Clock()
-    StateThrottle(clock, 1.0, child=True).write(lambda: None)
-    assert clock.next_child_state_at == 32.0
-
-
-def test_a_top_level_stream_is_never_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: 5.0)
-    clock = Clock()
-    clock.next_child_state_at = 99.0
+def test_a_top_level_stream_is_never_throttled() -> None:
     written: list[int] = []
-    throttle = StateThrottle(clock, 1.0, child=False)
+    throttle = StateThrottle(lambda: False, child=False)
     throttle.write(lambda: written.append(1))
     throttle.write(lambda: written.append(2))
     assert written == [1, 2]
-    assert clock.next_child_state_at == 99.0
+
+
+def test_a_full_table_child_keeps_no_partition_states() -> None:
+    tap_state: dict[str, t.Any] = {"bookmarks": {"kids": {"partitions": [{"context": {"p": 0}}]}}}  # an older run's
+    states = IndexedStateManager(tap_name="tap", stream_name="kids", tap_state=tap_state,
+                                 state_partitioning_keys=None, keeps_partitions=lambda: False)
+    scratch = states.get_context_state({"p": 1})
+    scratch["progress_markers"] = {"Note": "x"}
+    states.finalize_state(scratch)
+    assert tap_state == {"bookmarks": {"kids": {}}}
+    assert states.peek_context_state({"p": 1}) == {}
+
+
+def test_a_finished_partition_without_a_bookmark_is_dropped() -> None:
+    tap_state: dict[str, t.Any] = {"bookmarks": {"kids": {"partitions": [bookmark({"p": 1}, "a")]}}}
+    states = manager(tap_state)
+    empty = states.get_context_state({"p": 2})
+    empty["starting_replication_value"] = None
+    states.finalize_state(empty)  # no records: nothing to resume from
+    kept = states.get_context_state({"p": 3})
+    kept.update(replication_key="updated", replication_key_value="c")
+    states.finalize_state(kept)
+    states.finalize_state(states.get_context_state({"p": 1}))
+    assert tap_state["bookmarks"]["kids"]["partitions"] == [bookmark({"p": 1}, "a"), bookmark({"p": 3}, "c")]
+    assert states.peek_context_state({"p": 2}) == {}
+    assert states.peek_context_state({"p": 3})["replication_key_value"] == "c"
