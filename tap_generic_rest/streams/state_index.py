@@ -33,18 +33,15 @@ class IndexedStateManager(StreamStateManager):
     valid while the list is the same one (the SDK loads the input STATE after discovery, which may
     have sampled: a new list).
 
-    What the STATE keeps: a partition's bookmark, for an incremental child. A full-table child keeps
-    no partition at all (``keeps_partitions`` false: the SDK's writes for its partitions go to a
-    scratch object; a restart knows which parents are done from the top-level stream's resume
-    position, ``streams/resume.py``), and a finished incremental partition without a bookmark (it
-    had no records) is dropped: it would start from the same point without it.
+    What the STATE keeps: a partition's bookmark, for an incremental child (a full-table child has no
+    partitions: its ``state_partitioning_keys`` are empty, ``factory.py``; a restart knows which parents
+    are done from the top-level stream's resume position, ``streams/resume.py``). A finished partition
+    without a bookmark (it had no records) is dropped: it would start from the same point without it.
     """
 
-    def __init__(self, *, keeps_partitions: Callable[[], bool] = lambda: True, **kwargs: t.Any) -> None:
-        """Start without an index (it is built from the state on first use); ``keeps_partitions``:
-        whether partition states are kept in the STATE (false for a full-table child)."""
+    def __init__(self, **kwargs: t.Any) -> None:
+        """Start without an index (it is built from the state on first use)."""
         super().__init__(**kwargs)
-        self._keeps_partitions = keeps_partitions
         self._index: dict[PartitionKey, dict[str, t.Any]] | None = None
         #: the list the index was built from (loading STATE after discovery replaces it)
         self._indexed: list[dict[str, t.Any]] | None = None
@@ -92,9 +89,6 @@ class IndexedStateManager(StreamStateManager):
         partition = self.get_state_partition_context(context)
         if not partition:
             return self.stream_state if create else self.tap_state.get("bookmarks", {}).get(self.stream_name, {})
-        if not self._keeps_partitions():
-            self.tap_state.get("bookmarks", {}).get(self.stream_name, {}).pop("partitions", None)  # an older run's
-            return {"context": dict(partition)} if create else {}
         with self._lock:
             partitions: list[dict[str, t.Any]] = self.stream_state.setdefault("partitions", [])
             try:
@@ -139,27 +133,25 @@ class PartitionStarts:
 
 
 class StateThrottle:
-    """Child streams finish once per parent record; writing the whole state after each parent is
-    quadratic. They write STATE only when one is ``due`` (the writer's budget: the messages written
-    since the last STATE are a few times its size, so a small STATE is written often and a large one
-    seldom), and always at the end (``finalizing``)."""
+    """When STATE is written: only when one is ``due`` (the writer's budget, ``CountingWriter.STATE_BUDGET``:
+    the messages written since the last STATE are a few times its size, so a small STATE is written
+    often and a large one seldom; writing the whole state after each of thousands of parents would be
+    quadratic), and always at the end of the run (:meth:`force`)."""
 
-    def __init__(self, due: Callable[[], bool], *, child: bool) -> None:
-        """Throttle a child stream's writes by ``due``; a top-level stream's never."""
+    def __init__(self, due: Callable[[], bool]) -> None:
+        """Let writes through when ``due()``."""
         self._due = due
-        self._child = child
-        self.finalizing = False
+        self._forcing = False
 
     def write(self, write_state: Callable[[], None]) -> None:
-        """Call ``write_state`` unless a child stream's STATE is not due."""
-        if self._child and not self.finalizing and not self._due():
-            return
-        write_state()
+        """Call ``write_state`` if a STATE is due (or forced)."""
+        if self._forcing or self._due():
+            write_state()
 
-    def finalize(self, finalize_state: Callable[[], None]) -> None:
-        """Call ``finalize_state`` with every write let through (the end of a stream)."""
-        self.finalizing = True
+    def force(self, write_state: Callable[[], None]) -> None:
+        """Call ``write_state`` with every write let through (the run's last STATE)."""
+        self._forcing = True
         try:
-            finalize_state()
+            write_state()
         finally:
-            self.finalizing = False
+            self._forcing = False

@@ -7,7 +7,6 @@ the path of a record). The private SDK hooks are in the block at the end, define
 
 from __future__ import annotations
 
-import functools
 import typing as t
 
 from singer_sdk import RESTStream
@@ -72,7 +71,7 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
-        self.throttle = StateThrottle(self._state_due, child=self.parent_stream_type is not None)
+        self.throttle = StateThrottle(self._state_due)
         self.resume = Resume(name, self.logger, resumable=resource.endpoint.pagination.resumable,
                              key=lambda record: [record.get(key) for key in self.primary_keys],
                              state=lambda: self.stream_state, requests=self._requests_digest,
@@ -238,8 +237,7 @@ class GenericStream(RESTStream[t.Any]):
     @property
     @override
     def state_manager(self) -> sdk_seam.StreamStateManager:
-        return sdk_seam.state_manager(self, functools.partial(
-            IndexedStateManager, keeps_partitions=lambda: self.replication_method != REPLICATION_FULL_TABLE))
+        return sdk_seam.state_manager(self, IndexedStateManager)
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
@@ -247,11 +245,12 @@ class GenericStream(RESTStream[t.Any]):
         too, and what its and its descendants' schema contracts discarded is reported."""
         if self.parent_stream_type is None:
             self.resume.finish()  # a restart of this run skips it
-        self.throttle.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state))
-        if self.parent_stream_type is None and not _following(self) and forget(self.tap_state):
+        super().finalize_state_progress_markers(state)
+        if self.parent_stream_type is None and not _following(self):
             # the run's last stream: the run is complete, the next one reads every stream from its start
+            forget(self.tap_state)
             self.state_manager.is_flushed = False
-            sdk_seam.write_state_message(self)
+            self.throttle.force(lambda: sdk_seam.write_state_message(self))
         if self.parent_stream_type is None:
             _report_discards(self)
         writer = getattr(sdk_seam.tap_of(self), "message_writer", None)

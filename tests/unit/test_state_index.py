@@ -85,37 +85,16 @@ def test_started_partitions_are_remembered() -> None:
     assert not starts.started(None)
 
 
-def test_a_child_stream_writes_state_only_when_one_is_due() -> None:
-    due = [True, False, True, False]
-    throttle = StateThrottle(lambda: due.pop(0), child=True)
+def test_state_is_written_only_when_one_is_due_and_at_the_end_of_the_run() -> None:
+    due = [True, False, True, False, False]
+    throttle = StateThrottle(lambda: due.pop(0))
     written: list[int] = []
     for number in range(4):
         throttle.write(lambda number=number: written.append(number))  # type: ignore[misc]
     assert written == [0, 2]
-    throttle.finalize(lambda: throttle.write(lambda: written.append(-1)))  # at the end: always
+    throttle.force(lambda: throttle.write(lambda: written.append(-1)))  # the run's last: always
+    throttle.write(lambda: written.append(9))  # not due
     assert written == [0, 2, -1]
-    assert not throttle.finalizing
-
-
-def test_a_top_level_stream_is_never_throttled() -> None:
-    written: list[int] = []
-    throttle = StateThrottle(lambda: False, child=False)
-    throttle.write(lambda: written.append(1))
-    throttle.write(lambda: written.append(2))
-    assert written == [1, 2]
-
-
-def test_a_full_table_child_keeps_no_partition_states() -> None:
-    tap_state: dict[str, t.Any] = {"bookmarks": {"kids": {"partitions": [{"context": {"p": 0}}]}}}  # an older run's
-    states = IndexedStateManager(tap_name="tap", stream_name="kids", tap_state=tap_state,
-                                 state_partitioning_keys=None, keeps_partitions=lambda: False)
-    scratch = states.get_context_state({"p": 1})
-    scratch["progress_markers"] = {"Note": "x"}
-    states.finalize_state(scratch)
-    assert tap_state == {"bookmarks": {"kids": {}}}
-    assert states.peek_context_state({"p": 1}) == {}
-
-
 def test_a_finished_partition_without_a_bookmark_is_dropped() -> None:
     tap_state: dict[str, t.Any] = {"bookmarks": {"kids": {"partitions": [bookmark({"p": 1}, "a")]}}}
     states = manager(tap_state)
