@@ -30,11 +30,12 @@ class CountingWriter(MsgSpecWriter):
     """
 
     FLUSH_BYTES = 64 * 1024
-    #: a progress STATE (a top-level stream's resume position, ``streams/resume.py``) is due once the
-    #: messages written since the last STATE are this many times its size: STATE stays a bounded
-    #: share of the output (at most 1/(1+budget)), however many parents, and a small STATE is
-    #: written often (a restart redoes little)
+    #: a STATE (a top-level stream's resume position, ``streams/resume.py``, a child's bookmarks) is
+    #: due once the messages written since the last STATE are this many times its size, and at least
+    #: ``STATE_MIN_BYTES``: STATE stays a bounded share of the output (at most a third), however many
+    #: parents, and a restart redoes at most about that much
     STATE_BUDGET = 2
+    STATE_MIN_BYTES = 4096
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Nothing pending; whatever is pending at exit is written then."""
@@ -62,7 +63,7 @@ class CountingWriter(MsgSpecWriter):
 
     def state_due(self) -> bool:
         """Whether a progress STATE is due (see ``STATE_BUDGET``)."""
-        return self._since_state >= self.STATE_BUDGET * self._state_size
+        return self._since_state >= max(self.STATE_MIN_BYTES, self.STATE_BUDGET * self._state_size)
 
     def flush(self) -> None:
         """Write the pending lines."""

@@ -52,6 +52,8 @@ class Position:
     key: list[t.Any]
     #: the interrupted run finished the stream
     done: bool = False
+    #: the largest replication key value the interrupted run had written (an unsorted incremental stream)
+    progress: object = None
 
 
 @dataclass
@@ -84,29 +86,36 @@ class Resume:
         resumable: bool,
         key: Callable[[Record], list[t.Any]],
         state: Callable[[], dict[str, t.Any]],
+        saved_state: Callable[[], t.Mapping[str, t.Any]],
         requests: Callable[[], str],
         progress: Callable[[], None],
+        seed: Callable[[object], None],
     ) -> None:
         """``resumable``: the paginator can start at a saved token; ``key``: a record's primary key;
-        ``state``: the stream's state; ``requests``: the digest of its first request; ``progress``:
-        called after each record completes (writes STATE when due)."""
+        ``state``: the stream's state (made if absent: the writer's side), ``saved_state`` the same
+        read without making it (a worker's side); ``requests``: the digest of its first request;
+        ``progress``: called after each record completes (writes STATE when due); ``seed``: gives the
+        stream's bookmark-to-be the interrupted run's largest replication key value."""
         self._name = name
         self._logger = logger
         self._resumable = resumable
         self._key = key
         self._state = state
+        self._saved_state = saved_state
         self._requests = requests
         self._progress = progress
+        self._seed = seed
         self._handoff = _Handoff()
         self._pages: deque[_Page] = deque()
         self._digest = ""
+        self._used: Position | None = None  # the position this run's read began from
 
     # -- the worker side: reading the partition, from the saved position --------------------------------
     def records(self, request_records: Callable[[], Iterable[Record]]) -> Iterator[Record]:
         """The stream's records after its saved position (all of them without one; none when the
         interrupted run finished it), pages noted."""
         self._digest = self._requests()
-        position = self.saved()
+        position = self._used = self.saved()
         self._pages = deque()
         if position is not None and position.done:
             self._logger.info("Stream %s was finished by the interrupted run; not read again", self._name)
@@ -173,13 +182,18 @@ class Resume:
                 yield record
                 self._progress()
             return
+        state: dict[str, t.Any] = {}
         for ordinal, record in enumerate(records):
+            if ordinal == 0:
+                state = self._state()  # the stream's state, made now (by the writer: never by a worker)
+                if self._used is not None and self._used.progress is not None:
+                    self._seed(self._used.progress)
             key = self._key(record)
             yield record
-            self._complete(ordinal, key)
+            self._complete(state, ordinal, key)
         self.finish()
 
-    def _complete(self, ordinal: int, key: list[t.Any]) -> None:
+    def _complete(self, state: dict[str, t.Any], ordinal: int, key: list[t.Any]) -> None:
         pages = self._pages
         while len(pages) > 1 and pages[1].first <= ordinal:
             pages.popleft()
@@ -192,12 +206,15 @@ class Resume:
                                     "requests": self._digest}
         if page.token is not None:
             marker["token"] = page.token
-        self._state()[RESUME_KEY] = marker
+        progress = state.get("progress_markers", {}).get("replication_key_value")
+        if progress is not None:
+            marker["progress"] = progress
+        state[RESUME_KEY] = marker
         self._progress()
 
     def saved(self) -> Position | None:
         """The position in the input STATE, if it is for the requests this run sends."""
-        marker = self._state().get(RESUME_KEY)
+        marker = self._saved_state().get(RESUME_KEY)
         if not isinstance(marker, dict) or marker.get("requests") != self._digest:
             if isinstance(marker, dict):
                 self._logger.info("Stream %s: its requests changed since the interrupted run; reading it from "
@@ -205,7 +222,8 @@ class Resume:
             return None
         key = marker.get("key")
         return Position(marker.get("token"), "token" in marker and self._resumable, int(marker.get("skip", 0)),
-                        key if isinstance(key, list) else [], done=marker.get("done") is True)
+                        key if isinstance(key, list) else [], done=marker.get("done") is True,
+                        progress=marker.get("progress"))
 
     def finish(self) -> None:
         """The stream is done: a restart of this run skips it; the run's last STATE has no position

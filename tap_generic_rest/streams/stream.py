@@ -7,6 +7,7 @@ the path of a record). The private SDK hooks are in the block at the end, define
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from singer_sdk import RESTStream
@@ -74,8 +75,9 @@ class GenericStream(RESTStream[t.Any]):
         self.throttle = StateThrottle(self._state_due)
         self.resume = Resume(name, self.logger, resumable=resource.endpoint.pagination.resumable,
                              key=lambda record: [record.get(key) for key in self.primary_keys],
-                             state=lambda: self.stream_state, requests=self._requests_digest,
-                             progress=self._progress_state)
+                             state=lambda: self.stream_state,
+                             saved_state=lambda: self.tap_state.get("bookmarks", {}).get(self.name, {}),
+                             requests=self._requests_digest, progress=self._progress_state, seed=self._seed_progress)
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
             request_records=self._partition_records, fix_start=self.window.fix, complete=self.post_process)
@@ -203,10 +205,20 @@ class GenericStream(RESTStream[t.Any]):
             self.state_manager.is_flushed = False
             sdk_seam.write_state_message(self)
 
+    def _seed_progress(self, value: object) -> None:
+        """A resumed unsorted incremental stream: its bookmark-to-be starts at the interrupted run's largest
+        value (the records that run wrote are not read again)."""
+        if self.replication_method == REPLICATION_INCREMENTAL and self.replication_key:
+            self.state_manager.increment_state({self.replication_key: value}, replication_key=self.replication_key)
+
     def _state_due(self) -> bool:
         """Whether a progress STATE is due (the writer's budget, ``CountingWriter.STATE_BUDGET``)."""
+        return self._writer is None or self._writer.state_due()
+
+    @functools.cached_property
+    def _writer(self) -> CountingWriter | None:
         writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
-        return not isinstance(writer, CountingWriter) or writer.state_due()
+        return writer if isinstance(writer, CountingWriter) else None
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""

@@ -30,9 +30,11 @@ class Api:
         self.state: dict[str, t.Any] = {}
         self.requested: list[object] = []
         self.written_states = 0
+        self.seeded: list[object] = []
         self.resume = Resume("items", logging.getLogger("test"), resumable=resumable,
                              key=lambda record: [record["id"]], state=lambda: self.state,
-                             requests=lambda: digest, progress=self._progress)
+                             saved_state=lambda: self.state, requests=lambda: digest, progress=self._progress,
+                             seed=self.seeded.append)
 
     def _progress(self) -> None:
         self.written_states += 1
@@ -123,3 +125,14 @@ def test_without_a_resumable_paginator_the_skip_counts_from_the_first_record() -
     restarted.state = api.state
     assert restarted.sync() == [5, 6]
     assert restarted.requested == [None, "t2", "t3"]  # read again from the start, written once
+
+
+def test_an_unsorted_incremental_stream_resumes_with_the_largest_value_written_before() -> None:
+    api = Api()
+    api.state["progress_markers"] = {"replication_key_value": "2024-05"}  # the SDK's, as records were written
+    api.sync(stop_after=2)
+    assert api.state[RESUME_KEY]["progress"] == "2024-05"
+    restarted = Api()
+    restarted.state = {RESUME_KEY: api.state[RESUME_KEY]}  # a new run: the SDK wiped its progress markers
+    restarted.sync()
+    assert restarted.seeded == ["2024-05"]
