@@ -75,36 +75,34 @@ class _Handoff(threading.local):
     made: BaseAPIPaginator[t.Any] | None = None
 
 
+@dataclass(frozen=True)
+class StreamHooks:
+    """What a :class:`Resume` asks of its stream."""
+
+    #: a record's primary key
+    key: Callable[[Record], list[t.Any]]
+    #: the stream's state, made if absent (the writer's side)
+    state: Callable[[], dict[str, t.Any]]
+    #: the same, read without making it (a worker's side)
+    saved_state: Callable[[], t.Mapping[str, t.Any]]
+    #: the digest of the stream's first request
+    requests: Callable[[], str]
+    #: called after each record completes (writes STATE when due)
+    progress: Callable[[], None]
+    #: gives the stream's bookmark-to-be the interrupted run's largest replication key value
+    seed: Callable[[object], None]
+
+
 class Resume:
     """The resume position of one top-level stream: written as its records complete, read on a restart."""
 
-    def __init__(
-        self,
-        name: str,
-        logger: logging.Logger,
-        *,
-        resumable: bool,
-        key: Callable[[Record], list[t.Any]],
-        state: Callable[[], dict[str, t.Any]],
-        saved_state: Callable[[], t.Mapping[str, t.Any]],
-        requests: Callable[[], str],
-        progress: Callable[[], None],
-        seed: Callable[[object], None],
-    ) -> None:
-        """``resumable``: the paginator can start at a saved token; ``key``: a record's primary key;
-        ``state``: the stream's state (made if absent: the writer's side), ``saved_state`` the same
-        read without making it (a worker's side); ``requests``: the digest of its first request;
-        ``progress``: called after each record completes (writes STATE when due); ``seed``: gives the
-        stream's bookmark-to-be the interrupted run's largest replication key value."""
+    def __init__(self, name: str, logger: logging.Logger, *, resumable: bool, hooks: StreamHooks) -> None:
+        """``resumable``: the paginator can start at a saved token."""
         self._name = name
         self._logger = logger
         self._resumable = resumable
-        self._key = key
-        self._state = state
-        self._saved_state = saved_state
-        self._requests = requests
-        self._progress = progress
-        self._seed = seed
+        self._hooks = hooks
+        self._key = hooks.key
         self._handoff = _Handoff()
         self._pages: deque[_Page] = deque()
         self._digest = ""
@@ -114,7 +112,7 @@ class Resume:
     def records(self, request_records: Callable[[], Iterable[Record]]) -> Iterator[Record]:
         """The stream's records after its saved position (all of them without one; none when the
         interrupted run finished it), pages noted."""
-        self._digest = self._requests()
+        self._digest = self._hooks.requests()
         position = self._used = self.saved()
         self._pages = deque()
         if position is not None and position.done:
@@ -180,14 +178,14 @@ class Resume:
         if not positions:
             for record in records:
                 yield record
-                self._progress()
+                self._hooks.progress()
             return
         state: dict[str, t.Any] = {}
         for ordinal, record in enumerate(records):
             if ordinal == 0:
-                state = self._state()  # the stream's state, made now (by the writer: never by a worker)
+                state = self._hooks.state()  # the stream's state, made now (by the writer: never by a worker)
                 if self._used is not None and self._used.progress is not None:
-                    self._seed(self._used.progress)
+                    self._hooks.seed(self._used.progress)
             key = self._key(record)
             yield record
             self._complete(state, ordinal, key)
@@ -210,11 +208,11 @@ class Resume:
         if progress is not None:
             marker["progress"] = progress
         state[RESUME_KEY] = marker
-        self._progress()
+        self._hooks.progress()
 
     def saved(self) -> Position | None:
         """The position in the input STATE, if it is for the requests this run sends."""
-        marker = self._saved_state().get(RESUME_KEY)
+        marker = self._hooks.saved_state().get(RESUME_KEY)
         if not isinstance(marker, dict) or marker.get("requests") != self._digest:
             if isinstance(marker, dict):
                 self._logger.info("Stream %s: its requests changed since the interrupted run; reading it from "
@@ -228,8 +226,8 @@ class Resume:
     def finish(self) -> None:
         """The stream is done: a restart of this run skips it; the run's last STATE has no position
         (:func:`forget`), so the next run reads it from its start."""
-        self._digest = self._digest or self._requests()
-        self._state()[RESUME_KEY] = {"done": True, "requests": self._digest}
+        self._digest = self._digest or self._hooks.requests()
+        self._hooks.state()[RESUME_KEY] = {"done": True, "requests": self._digest}
 
 
 def forget(tap_state: t.Mapping[str, t.Any]) -> bool:

@@ -9,6 +9,7 @@ import typing as t
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams.sdk_seam import StreamStateManager, get_starting_replication_value
 
 if t.TYPE_CHECKING:
@@ -133,19 +134,24 @@ class PartitionStarts:
 
 
 class StateThrottle:
-    """When STATE is written: only when one is ``due`` (the writer's budget, ``CountingWriter.STATE_BUDGET``:
+    """When STATE is written: only when one is due (the run's writer decides: ``CountingWriter.STATE_BUDGET``,
     the messages written since the last STATE are a few times its size, so a small STATE is written
     often and a large one seldom; writing the whole state after each of thousands of parents would be
     quadratic), and always at the end of the run (:meth:`force`)."""
 
-    def __init__(self, due: Callable[[], bool]) -> None:
-        """Let writes through when ``due()``."""
-        self._due = due
+    def __init__(self, writer: Callable[[], object]) -> None:
+        """Let writes through when the run's ``writer()`` says a STATE is due."""
+        self._writer = writer
         self._forcing = False
+
+    def due(self) -> bool:
+        """Whether a STATE is due (always, with a writer that keeps no budget)."""
+        writer = self._writer()
+        return not isinstance(writer, CountingWriter) or writer.state_due()
 
     def write(self, write_state: Callable[[], None]) -> None:
         """Call ``write_state`` if a STATE is due (or forced)."""
-        if self._forcing or self._due():
+        if self._forcing or self.due():
             write_state()
 
     def force(self, write_state: Callable[[], None]) -> None:

@@ -7,13 +7,11 @@ the path of a record). The private SDK hooks are in the block at the end, define
 
 from __future__ import annotations
 
-import functools
 import typing as t
 
 from singer_sdk import RESTStream
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE, REPLICATION_INCREMENTAL
-from singer_sdk.streams.rest import PageContext
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
@@ -24,7 +22,7 @@ from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.request_builder import RequestBuilder
-from tap_generic_rest.streams.resume import Resume, digest, forget
+from tap_generic_rest.streams.restart import Restart
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
@@ -36,7 +34,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Auth, Context, RequestFunc
     from singer_sdk.pagination import BaseAPIPaginator
-    from singer_sdk.streams.rest import HTTPRequest
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_generic_rest.description.model import Description, Resource
     from tap_generic_rest.run.runtime import SyncRuntime
@@ -72,15 +70,11 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
-        self.throttle = StateThrottle(self._state_due)
-        self.resume = Resume(name, self.logger, resumable=resource.endpoint.pagination.resumable,
-                             key=lambda record: [record.get(key) for key in self.primary_keys],
-                             state=lambda: self.stream_state,
-                             saved_state=lambda: self.tap_state.get("bookmarks", {}).get(self.name, {}),
-                             requests=self._requests_digest, progress=self._progress_state, seed=self._seed_progress)
+        self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
+        self.restart = Restart(self, resource.endpoint.pagination.resumable, self.logger)
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
-            request_records=self._partition_records, fix_start=self.window.fix, complete=self.post_process)
+            request_records=self.restart.records, fix_start=self.window.fix, complete=self.post_process)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
@@ -133,7 +127,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        return self.resume.paginator(self.request_builder.new_paginator)
+        return self.restart.paginator(self.request_builder.new_paginator)
 
     # -- responses and retries -----------------------------------------------------------------------------
     @override
@@ -177,48 +171,7 @@ class GenericStream(RESTStream[t.Any]):
         top_level = self.parent_stream_type is None
         records = self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
                                        following=_following(self) if top_level else [])
-        if not top_level or context is not None or not self.runtime.syncing:
-            return records
-        return self.resume.track(records, positions=self._resumes(context))
-
-    def _partition_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """A partition's records; a top-level stream's from where an interrupted run stopped."""
-        if self._resumes(context):
-            return self.resume.records(lambda: self.request_records(context))
-        return self.request_records(context)
-
-    def _resumes(self, context: Context | None) -> bool:
-        """Whether this sync keeps a resume position: a top-level stream, unless its bookmark already
-        resumes it (incremental and sorted)."""
-        return (context is None and self.parent_stream_type is None and self.runtime.syncing
-                and not (self.replication_method == REPLICATION_INCREMENTAL and self.is_sorted))
-
-    def _requests_digest(self) -> str:
-        """What the stream's first request is (a saved position is used only for the same requests)."""
-        request = self.request_builder.request(PageContext(stream_context=None, next_page_token=None))
-        pagination = self.resource.endpoint.pagination
-        return digest(request.method, request.url, request.params, request.data, pagination.type, pagination.spec)
-
-    def _progress_state(self) -> None:
-        """A record of the top-level stream is complete: a STATE with its position, when one is due."""
-        if self._state_due():
-            self.state_manager.is_flushed = False
-            sdk_seam.write_state_message(self)
-
-    def _seed_progress(self, value: object) -> None:
-        """A resumed unsorted incremental stream: its bookmark-to-be starts at the interrupted run's largest
-        value (the records that run wrote are not read again)."""
-        if self.replication_method == REPLICATION_INCREMENTAL and self.replication_key:
-            self.state_manager.increment_state({self.replication_key: value}, replication_key=self.replication_key)
-
-    def _state_due(self) -> bool:
-        """Whether a progress STATE is due (the writer's budget, ``CountingWriter.STATE_BUDGET``)."""
-        return self._writer is None or self._writer.state_due()
-
-    @functools.cached_property
-    def _writer(self) -> CountingWriter | None:
-        writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
-        return writer if isinstance(writer, CountingWriter) else None
+        return self.restart.tracked(records, context)
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""
@@ -255,14 +208,8 @@ class GenericStream(RESTStream[t.Any]):
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
         """Every STATE let through at the end; after each top-level stream its last RECORD lines are written
         too, and what its and its descendants' schema contracts discarded is reported."""
-        if self.parent_stream_type is None:
-            self.resume.finish()  # a restart of this run skips it
-        super().finalize_state_progress_markers(state)
-        if self.parent_stream_type is None and not _following(self):
-            # the run's last stream: the run is complete, the next one reads every stream from its start
-            forget(self.tap_state)
-            self.state_manager.is_flushed = False
-            self.throttle.force(lambda: sdk_seam.write_state_message(self))
+        self.restart.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state),
+                              last=self.parent_stream_type is None and not _following(self))
         if self.parent_stream_type is None:
             _report_discards(self)
         writer = getattr(sdk_seam.tap_of(self), "message_writer", None)

@@ -17,11 +17,15 @@ from tests.conftest import sandbox_config
 from tests.reliability.harness import SingerOutput, cli_command, description, run_cli
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
-def run_until_killed(command: list[str], stderr: Path, *, kill_after: int) -> tuple[SingerOutput, bool]:
-    """Run ``command``; SIGKILL it at the first STATE message after ``kill_after`` records.
+def run_until_killed(
+    command: list[str], stderr: Path, *, kill_after: int, at_state: bool = True
+) -> tuple[SingerOutput, bool]:
+    """Run ``command``; SIGKILL it at the first STATE message after ``kill_after`` records (``at_state``
+    false: as soon as it has written ``kill_after`` records, anywhere).
 
     Returns what it wrote (lines already in the pipe when it died included: a target got them)
     and whether it was killed (False: it finished first).
@@ -33,13 +37,28 @@ def run_until_killed(command: list[str], stderr: Path, *, kill_after: int) -> tu
         assert tap.stdout is not None
         for line in tap.stdout:
             lines.append(line)
-            if line.startswith('{"type":"RECORD"'):
-                records += 1
-            elif not killed and records >= kill_after and json.loads(line)["type"] == "STATE":
+            is_record = line.startswith('{"type":"RECORD"')
+            records += is_record
+            at_place = not at_state or (not is_record and json.loads(line)["type"] == "STATE")
+            if not killed and records >= kill_after and at_place:
                 os.kill(tap.pid, signal.SIGKILL)
                 killed = True
         tap.wait(timeout=60)
     return SingerOutput.parse("".join(lines)), killed
+
+
+def restart(
+    api: str, first: SingerOutput, expected: dict[str, int], run: Callable[[], subprocess.CompletedProcess[str]]
+) -> tuple[dict[str, set[tuple[t.Any, ...]]], SingerOutput]:
+    """``run`` the restart; it succeeds and, with ``first``, delivers every record. The first run's keys
+    and the restart's output."""
+    second = run()
+    assert second.returncode == 0, second.stderr[-3000:]
+    rerun = SingerOutput.parse(second.stdout)
+    first_keys, second_keys = first.keys(api), rerun.keys(api)
+    union = {stream: first_keys.get(stream, set()) | second_keys.get(stream, set()) for stream in expected}
+    assert {stream: len(keys) for stream, keys in union.items()} == expected, "records lost across the restart"
+    return first_keys, rerun
 
 
 @pytest.mark.parametrize(("api", "scale"), [("support", 4), ("webhooks", 3)])
@@ -54,14 +73,10 @@ def test_resume_after_sigkill_delivers_every_record(api: str, scale: int, tmp_pa
         assert killed, f"the tap emitted no STATE after record {total // 2} of {total} before finishing"
         assert first.states, "no STATE message before the kill"
         assert len(first.records()) < total, "killed too late to test a resume"
-        second = run_cli(tmp_path, config, state=first.states[-1], timeout=120, name="second")
+        first_keys, rerun = restart(api, first, expected, lambda: run_cli(
+            tmp_path, config, state=first.states[-1], timeout=120, name="second"))
 
-    assert second.returncode == 0, second.stderr[-3000:]
-    rerun = SingerOutput.parse(second.stdout)
-    first_keys, second_keys = first.keys(api), rerun.keys(api)
-    union = {stream: first_keys.get(stream, set()) | second_keys.get(stream, set()) for stream in expected}
-    assert {stream: len(keys) for stream, keys in union.items()} == expected, "records lost across the restart"
-    reread = sum(len(first_keys.get(stream, set()) & keys) for stream, keys in second_keys.items())
+    reread = sum(len(first_keys.get(stream, set()) & keys) for stream, keys in rerun.keys(api).items())
     # the figures of the report (pytest -s)
     print(
         f"{api} x{scale}: {total} records; killed after {len(first.records())} "
@@ -69,22 +84,6 @@ def test_resume_after_sigkill_delivers_every_record(api: str, scale: int, tmp_pa
         f"of which {reread} ({reread / total:.0%} of all) the 1st run had delivered"
     )
     assert len(rerun.records()) < total, "the restart ignored the state"
-
-
-def run_until_killed_at(command: list[str], stderr: Path, *, kill_at: int) -> SingerOutput:
-    """Run ``command``; SIGKILL it as soon as it has written ``kill_at`` records (anywhere, not at a STATE)."""
-    lines: list[str] = []
-    records = 0
-    with stderr.open("w") as errors, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True) as tap:
-        assert tap.stdout is not None
-        for line in tap.stdout:
-            lines.append(line)
-            if line.startswith('{"type":"RECORD"'):
-                records += 1
-                if records == kill_at:
-                    os.kill(tap.pid, signal.SIGKILL)
-        tap.wait(timeout=60)
-    return SingerOutput.parse("".join(lines))
 
 
 #: (api, scale, the top-level stream in flight at 40%, its page size): what "the pages in flight" are
@@ -106,16 +105,12 @@ def test_a_restart_after_a_kill_at_40_percent_rereads_only_the_unread_and_the_pa
         config = sandbox_config(sandbox, api)
         expected = {stream: count for stream, count in sandbox.expected_counts(api).items() if count}
         total = sum(expected.values())
-        first = run_until_killed_at(cli_command(tmp_path, config, name="first"), tmp_path / "first.stderr",
-                                    kill_at=total * 4 // 10)
+        first, _ = run_until_killed(cli_command(tmp_path, config, name="first"), tmp_path / "first.stderr",
+                                    kill_after=total * 4 // 10, at_state=False)
         assert first.states, "no STATE message before the kill"
-        second = run_cli(tmp_path, config, state=first.states[-1], timeout=120, name="second")
+        first_keys, rerun = restart(api, first, expected, lambda: run_cli(
+            tmp_path, config, state=first.states[-1], timeout=120, name="second"))
 
-    assert second.returncode == 0, second.stderr[-3000:]
-    rerun = SingerOutput.parse(second.stdout)
-    first_keys, second_keys = first.keys(api), rerun.keys(api)
-    union = {stream: first_keys.get(stream, set()) | second_keys.get(stream, set()) for stream in expected}
-    assert {stream: len(keys) for stream, keys in union.items()} == expected, "records lost across the restart"
     children = sum(count for stream, count in expected.items() if _parent_of(api, stream) == parent)
     in_flight = 2 * page_size * (1 + children / expected[parent]) + _budget_records(first)
     delivered = sum(len(keys) for keys in first_keys.values())

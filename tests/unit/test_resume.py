@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import typing as t
 
-from tap_generic_rest.streams.resume import RESUME_KEY, Resume, forget
+from tap_generic_rest.streams.resume import RESUME_KEY, Resume, StreamHooks, forget
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,10 +31,9 @@ class Api:
         self.requested: list[object] = []
         self.written_states = 0
         self.seeded: list[object] = []
-        self.resume = Resume("items", logging.getLogger("test"), resumable=resumable,
-                             key=lambda record: [record["id"]], state=lambda: self.state,
-                             saved_state=lambda: self.state, requests=lambda: digest, progress=self._progress,
-                             seed=self.seeded.append)
+        self.resume = Resume("items", logging.getLogger("test"), resumable=resumable, hooks=StreamHooks(
+            key=lambda record: [record["id"]], state=lambda: self.state, saved_state=lambda: self.state,
+            requests=lambda: digest, progress=self._progress, seed=self.seeded.append))
 
     def _progress(self) -> None:
         self.written_states += 1

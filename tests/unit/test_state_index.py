@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typing as t
 
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle, context_key
 
 
@@ -87,7 +88,16 @@ def test_started_partitions_are_remembered() -> None:
 
 def test_state_is_written_only_when_one_is_due_and_at_the_end_of_the_run() -> None:
     due = [True, False, True, False, False]
-    throttle = StateThrottle(lambda: due.pop(0))
+
+    class Writer(CountingWriter):
+        def __init__(self) -> None:
+            pass
+
+        def state_due(self) -> bool:
+            return due.pop(0)
+
+    writer = Writer()
+    throttle = StateThrottle(lambda: writer)
     written: list[int] = []
     for number in range(4):
         throttle.write(lambda number=number: written.append(number))  # type: ignore[misc]
