@@ -160,7 +160,7 @@ class Sandbox:
              "--latency-ms", str(self.args.latency_ms)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        for _ in range(300):
+        for _ in range(300 * max(1, self.args.scale // 10)):  # a large scale takes long to generate
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
                 return

@@ -66,7 +66,7 @@ def resume_api(api: str, sandbox: bench.Sandbox, args: argparse.Namespace) -> li
 
 def run_killed(command: list[str], *, kill_at: int) -> bytes:
     """Run ``command``; SIGKILL it once it has written ``kill_at`` records. What it wrote (the lines
-    already in the pipe included: a target would have them)."""
+    already in the pipe included: a target would have them; a line cut by the kill left out)."""
     lines: list[bytes] = []
     written = 0
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=bench.ROOT) as tap:
@@ -77,6 +77,8 @@ def run_killed(command: list[str], *, kill_at: int) -> bytes:
                 written += 1
                 if written == kill_at:
                     os.kill(tap.pid, signal.SIGKILL)
+    if lines and not lines[-1].endswith(b"\n"):
+        lines.pop()
     return b"".join(lines)
 
 

@@ -27,8 +27,8 @@ def run_until_killed(
     """Run ``command``; SIGKILL it at the first STATE message after ``kill_after`` records (``at_state``
     false: as soon as it has written ``kill_after`` records, anywhere).
 
-    Returns what it wrote (lines already in the pipe when it died included: a target got them)
-    and whether it was killed (False: it finished first).
+    Returns what it wrote (lines already in the pipe when it died included: a target got them; a line
+    cut by the kill left out) and whether it was killed (False: it finished first).
     """
     lines: list[str] = []
     records = 0
@@ -44,6 +44,8 @@ def run_until_killed(
                 os.kill(tap.pid, signal.SIGKILL)
                 killed = True
         tap.wait(timeout=60)
+    if lines and not lines[-1].endswith("\n"):
+        lines.pop()  # cut by the kill: a target cannot read it either
     return SingerOutput.parse("".join(lines)), killed
 
 
