@@ -35,7 +35,7 @@ class CountingWriter(MsgSpecWriter):
     #: ``STATE_MIN_BYTES``: STATE stays a bounded share of the output (at most a third), however many
     #: parents, and a restart redoes at most about that much
     STATE_BUDGET = 2
-    STATE_MIN_BYTES = 4096
+    STATE_MIN_BYTES = 16 * 1024
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Nothing pending; whatever is pending at exit is written then."""

@@ -90,7 +90,7 @@ def test_resume_after_sigkill_delivers_every_record(api: str, scale: int, tmp_pa
 
 #: (api, scale, the top-level stream in flight at 40%, its page size): what "the pages in flight" are
 #: (avatars: one page, a position per parent record: one parent in flight)
-IN_FLIGHT = [("webhooks", 3, "applications", 50), ("support", 3, "conversations", 150), ("avatars", 3, "avatars", 1)]
+IN_FLIGHT = [("webhooks", 3, "applications", 50), ("support", 3, "conversations", 150), ("avatars", 10, "avatars", 1)]
 
 
 @pytest.mark.parametrize(("api", "scale", "parent", "page_size"), IN_FLIGHT)
