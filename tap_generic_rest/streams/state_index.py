@@ -149,6 +149,12 @@ class StateThrottle:
         writer = self._writer()
         return not isinstance(writer, CountingWriter) or writer.state_due()
 
+    def flush(self) -> None:
+        """Write the RECORD lines the writer holds (a top-level stream's last ones)."""
+        writer = self._writer()
+        if isinstance(writer, CountingWriter):
+            writer.flush()
+
     def write(self, write_state: Callable[[], None]) -> None:
         """Call ``write_state`` if a STATE is due (or forced)."""
         if self._forcing or self.due():

@@ -15,7 +15,6 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
-from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
 from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
@@ -166,6 +165,8 @@ class GenericStream(RESTStream[t.Any]):
         self.window.fix(context)
         yield from self.extractor.read(lambda: self._source(context), context, self.window.client_filter(context),
                                        lambda record: self._sync_children_only(record, context))
+        if self.parent_stream_type is None:
+            self.throttle.flush()  # its last RECORD lines written now (a STATE may not be due)
 
     def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         top_level = self.parent_stream_type is None
@@ -212,9 +213,7 @@ class GenericStream(RESTStream[t.Any]):
                               last=self.parent_stream_type is None and not _following(self))
         if self.parent_stream_type is None:
             _report_discards(self)
-        writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
-        if isinstance(writer, CountingWriter):
-            writer.flush()
+        self.throttle.flush()
 
     # -- the SDK seam: our overrides of private SDK hooks, each defined with its reason in sdk_seam ----------
     _generate_record_messages = sdk_seam.generate_record_messages
