@@ -14,7 +14,7 @@ from generic_rest_sandbox import Sandbox
 
 from tap_generic_rest.run.writer import CountingWriter
 from tests.conftest import sandbox_config
-from tests.reliability.harness import SingerOutput, cli_command, description, run_cli
+from tests.reliability.harness import SingerOutput, cli_command, data_requests, description, run_cli
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -135,3 +135,30 @@ def _budget_records(output: SingerOutput) -> float:
 def _parent_of(api: str, stream: str) -> str | None:
     resource = next(resource for resource in description(api).resources if resource.name == stream)
     return resource.parent.resource if resource.parent is not None else None
+
+
+@pytest.mark.parametrize(("api", "resumed", "finished"), [
+    ("webhooks", "/v1/app", ()),  # applications, in flight at 40%: its cursor pages
+    ("support", None, ("/v1/admins", "/v1/companies/scroll", "/v1/data_attributes")),  # synced before contacts
+])
+def test_a_restart_asks_for_the_saved_page_and_not_for_finished_streams(
+    api: str, resumed: str | None, finished: tuple[str, ...], tmp_path: Path
+) -> None:
+    """The restart's first request of the stream in flight carries the saved page token (its earlier
+    pages are not asked for again); streams the killed run finished are not requested at all."""
+    with Sandbox(port=0, scale=3) as sandbox:
+        config = sandbox_config(sandbox, api)
+        total = sum(sandbox.expected_counts(api).values())
+        first, _ = run_until_killed(cli_command(tmp_path, config, name="first"), tmp_path / "first.stderr",
+                                    kill_after=total * 4 // 10, at_state=False)
+        before = len(data_requests(sandbox, api))
+        second = run_cli(tmp_path, config, state=first.states[-1], timeout=120, name="second")
+        requests = data_requests(sandbox, api)[before:]
+
+    assert second.returncode == 0, second.stderr[-3000:]
+    if resumed is not None:
+        pages = [request for request in requests if request.path.endswith(resumed)]
+        assert pages, f"the restart never asked for {resumed}"
+        assert "iterator" in pages[0].query, f"the restart read {resumed} from its first page again"
+    assert not [request.path for request in requests if request.path.endswith(finished)], (
+        "the restart read a stream the killed run had finished")
