@@ -169,7 +169,7 @@ class Sandbox:
              "--latency-ms", str(self.args.latency_ms)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        for _ in range(300):
+        for _ in range(300 * max(1, self.args.scale // 10)):  # a large scale takes long to generate
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.2).close()
                 return
@@ -270,7 +270,22 @@ def main() -> None:
     parser.add_argument("--no-meltano", dest="meltano", action="store_false")
     parser.add_argument("--no-dlt", dest="dlt", action="store_false", help="skip dlt's extract")
     parser.add_argument("--tap", default=str(BIN / "tap-generic-rest"), help="the tap executable to measure")
-    bench(parser.parse_args())
+    parser.add_argument("--sweep", type=lambda text: [int(scale) for scale in text.split(",")],
+                        help="scales: the tap beside the plain loop at each (scripts/bench_sweep.py)")
+    parser.add_argument("--sweep-api", default="support", help="the API of --sweep")
+    parser.add_argument("--resume", action="store_true",
+                        help="STATE size; what a restart after a kill at 40%% re-reads (scripts/bench_resume.py)")
+    args = parser.parse_args()
+    if args.sweep:
+        from bench_sweep import sweep
+
+        sweep(args)
+    elif args.resume:
+        from bench_resume import resume
+
+        resume(args)
+    else:
+        bench(args)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,10 @@ class TapGenericRest(Tap):
                   if stream.selected or stream.has_selected_descendents]
         self.check_credentials(synced)
 
+    def begin_sync(self) -> None:
+        """The sync begins (after discovery and loading the input STATE): streams keep resume positions."""
+        self.runtime.syncing = True
+
     @override
     def discover_streams(self) -> list[GenericStream]:
         streams = []

@@ -105,14 +105,17 @@ class Pagination(ABC):
     repeats_token: t.ClassVar[bool] = False
     #: whether an empty page ends pagination unless the type says otherwise
     stops_on_empty_page: t.ClassVar[bool] = True
+    #: whether a sync can start at a page token saved by an interrupted run (``streams/resume.py``);
+    #: not a scroll (its token expires) nor auto-detection (its token is the detected type's)
+    resumable: t.ClassVar[bool] = True
 
     def __init__(self, spec: t.Mapping[str, t.Any]) -> None:
         """Keep the paginator's description fields."""
         self.spec = dict(spec)
 
-    def new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        """A fresh paginator for one sequence of pages."""
-        return _Paginator(self, self.start_value())
+    def new_paginator(self, start: tuple[object] | None = None) -> BaseAPIPaginator[t.Any]:
+        """A fresh paginator for one sequence of pages (from the page of token ``start[0]`` if given)."""
+        return _Paginator(self, start[0] if start is not None else self.start_value())
 
     def start_value(self) -> object:
         """The token of the first page (None: the first request carries no token)."""

@@ -89,6 +89,7 @@ class Auto(Pagination):
     """
 
     type = "auto"
+    resumable = False  # a token is (detected type, its token)
 
     def _split(self, response: requests.Response, token: object) -> tuple[Pagination, object]:
         if token is None:

@@ -29,7 +29,7 @@ class SinglePage(Pagination):
     type = "single_page"
 
     @override
-    def new_paginator(self) -> BaseAPIPaginator[t.Any]:
+    def new_paginator(self, start: tuple[object] | None = None) -> BaseAPIPaginator[t.Any]:
         return SinglePagePaginator()
 
     @override
@@ -181,6 +181,7 @@ class Scroll(Cursor):
     type = "scroll"
     repeats_token = True
     stops_on_empty_page = True
+    resumable = False  # a scroll token expires
 
     @override
     def continues_if_empty(self, token: object) -> bool:

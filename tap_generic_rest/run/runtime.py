@@ -90,8 +90,8 @@ class SyncRuntime:
         self.pool = FetchPool(max_concurrency)
         #: paused by rate limits, for every worker
         self.gate = RateGate()
-        #: when a child stream may write STATE next (child streams throttle their STATE messages)
-        self.next_child_state_at = 0.0
+        #: the sync began (records read before, e.g. sampled for discovery, keep no resume position)
+        self.syncing = False
 
     @cached_property
     def authenticator(self) -> SharedAuthenticator:

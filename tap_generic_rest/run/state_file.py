@@ -1,7 +1,8 @@
 """The ``--state`` file's shape, checked before the SDK reads it: one line naming the bad part, not a traceback.
 
 Singer state is ``{"bookmarks": {<stream>: {...}}}``; a stream's state may hold ``partitions`` (a list of
-objects, each with its ``context`` object) and ``progress_markers`` (an object). A file from another tap or
+objects, each with its ``context`` object), ``progress_markers`` (an object) and our ``resume`` (an object:
+``skip`` a count, ``key`` a list; ``streams/resume.py``). A file from another tap or
 edited by hand is refused here; an empty file or ``{}`` is a first run.
 """
 
@@ -31,6 +32,7 @@ def _check_stream(where: str, stream_state: object) -> None:
     markers = stream_state.get("progress_markers", {})
     if not isinstance(markers, dict):
         _refuse(f"{where}.progress_markers", f"is {_kind(markers)}, not an object")
+    _check_resume(f"{where}.resume", stream_state.get("resume", {}))
     partitions = stream_state.get("partitions", [])
     if not isinstance(partitions, list):
         _refuse(f"{where}.partitions", f"is {_kind(partitions)}, not a list")
@@ -38,6 +40,16 @@ def _check_stream(where: str, stream_state: object) -> None:
         if not isinstance(partition, dict) or not isinstance(partition.get("context", {}), dict):
             _refuse(f"{where}.partitions[{index}]", "is not an object with a context object")
         _check_stream(f"{where}.partitions[{index}]", {k: v for k, v in partition.items() if k != "partitions"})
+
+
+def _check_resume(where: str, resume: object) -> None:
+    if not isinstance(resume, dict):
+        _refuse(where, f"is {_kind(resume)}, not an object")
+    skip = resume.get("skip", 0)
+    if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+        _refuse(f"{where}.skip", f"is {_kind(skip) if not isinstance(skip, int) else skip}, not a count of records")
+    if not isinstance(resume.get("key", []), list):
+        _refuse(f"{where}.key", f"is {_kind(resume.get('key'))}, not a list")
 
 
 def _kind(value: object) -> str:

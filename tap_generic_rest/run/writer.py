@@ -35,12 +35,20 @@ class CountingWriter(MsgSpecWriter):
     """
 
     FLUSH_BYTES = 64 * 1024
+    #: a STATE (a top-level stream's resume position, ``streams/resume.py``, a child's bookmarks) is
+    #: due once the messages written since the last STATE are this many times its size, and at least
+    #: ``STATE_MIN_BYTES``: STATE stays a bounded share of the output (at most a third), however many
+    #: parents, and a restart redoes at most about that much
+    STATE_BUDGET = 2
+    STATE_MIN_BYTES = 16 * 1024
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Nothing pending; whatever is pending at exit is written then."""
         super().__init__(*args, **kwargs)
         self._pending: list[bytes] = []
         self._pending_bytes = 0
+        self._since_state = 0  # bytes written since the last STATE
+        self._state_size = 0  # the size of the last STATE
         _WRITERS.add(self)
 
     @override
@@ -58,8 +66,16 @@ class CountingWriter(MsgSpecWriter):
         line = bytes(self.format_message(message))  # a copy: msgspec reuses one buffer
         self._pending.append(line)
         self._pending_bytes += len(line)
+        if is_record or not isinstance(message, StateMessage):
+            self._since_state += len(line)
+        else:
+            self._since_state, self._state_size = 0, len(line)
         if not is_record or self._pending_bytes >= self.FLUSH_BYTES:
             self.flush()
+
+    def state_due(self) -> bool:
+        """Whether a progress STATE is due (see ``STATE_BUDGET``)."""
+        return self._since_state >= max(self.STATE_MIN_BYTES, self.STATE_BUDGET * self._state_size)
 
     def flush(self) -> None:
         """Write the pending lines."""

@@ -22,11 +22,13 @@ The path of a record::
                                                               stream maps) ─► RECORD via run/writer.py
             ─► sdk_seam.increment_stream_state              (window.advances: lag never moves it back)
             ─► get_child_context ─► children.context_for    (the context of each child partition)
-            ─► sdk_seam.write_state_message                 (state_index.StateThrottle for child streams)
+            ─► sdk_seam.write_state_message                 (state_index.StateThrottle: the writer's budget)
 
 STATE: the SDK's bookmarks, kept by ``state_index.IndexedStateManager`` (partition states through an
-index), a partition's start computed ahead by ``state_index.PartitionStarts``, written through
-``state_index.StateThrottle``; the three private hooks that write it are in ``sdk_seam``.
+index, only those with a bookmark), a partition's start computed ahead by ``state_index.PartitionStarts``,
+a top-level stream's resume position (``resume``, wired by ``restart``: where its records are done, and a
+restart's read from there), written through ``state_index.StateThrottle``; the three private hooks that
+write it are in ``sdk_seam``.
 
 Also here: ``inference`` (schemas of resources without one) and ``conformance`` (ROOT_ONLY
 conformance prepared once per schema).

@@ -6,20 +6,20 @@ import re
 import typing as t
 from urllib.parse import quote, urlsplit
 
-from singer_sdk.streams.rest import HTTPRequest
+from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_generic_rest import __version__
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.templating import Template, TemplateError, render_tree
 from tap_generic_rest.run.refused import ParentRefused
 from tap_generic_rest.settings import DEFAULT_REQUEST_TIMEOUT
+from tap_generic_rest.streams.resume import digest
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
     from singer_sdk.helpers.types import Auth, Context
     from singer_sdk.pagination import BaseAPIPaginator
-    from singer_sdk.streams.rest import PageContext
 
     from tap_generic_rest.streams.scope import Scope
 
@@ -126,9 +126,16 @@ class RequestBuilder:
             headers[str(key)] = text if text.isascii() or _latin1(text) else text.encode("utf-8")
         return headers
 
-    def new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        """A paginator for one partition."""
-        return self._resource.endpoint.pagination.new_paginator()
+    def digest(self) -> str:
+        """What the first request of a top-level partition is: method, URL, parameters, body and paginator
+        (a saved resume position is used only for the same requests: ``streams/resume.py``)."""
+        request = self.request(PageContext(stream_context=None, next_page_token=None))
+        pagination = self._resource.endpoint.pagination
+        return digest(request.method, request.url, request.params, request.data, pagination.type, pagination.spec)
+
+    def new_paginator(self, start: tuple[object] | None = None) -> BaseAPIPaginator[t.Any]:
+        """A paginator for one partition (from the page of token ``start[0]`` if given)."""
+        return self._resource.endpoint.pagination.new_paginator(start)
 
 
 def _latin1(text: str) -> bool:

@@ -300,6 +300,8 @@ class SeamTap(t.Protocol):
 
     def check_synced_credentials(self) -> None: ...
 
+    def begin_sync(self) -> None: ...
+
 
 def validate_config(tap: SeamTap, *, raise_errors: bool = True) -> list[str]:
     """Our checks around the SDK's JSON-schema validation of the settings."""
@@ -310,6 +312,7 @@ def validate_config(tap: SeamTap, *, raise_errors: bool = True) -> list[str]:
 
 
 def set_compatible_replication_methods(tap: SeamTap) -> None:
-    """Credentials of every synced resource checked, then the SDK's step."""
+    """Credentials of every synced resource checked, the sync begun, then the SDK's step."""
     tap.check_synced_credentials()
+    tap.begin_sync()
     Tap._set_compatible_replication_methods(t.cast("Tap", tap))

@@ -4,12 +4,12 @@ and the rate at which child streams write STATE."""
 from __future__ import annotations
 
 import threading
-import time
 import typing as t
 
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams.sdk_seam import StreamStateManager, get_starting_replication_value
 
 if t.TYPE_CHECKING:
@@ -26,12 +26,18 @@ def context_key(context: t.Mapping[str, t.Any] | None) -> PartitionKey:
 
 
 class IndexedStateManager(StreamStateManager):
-    """Finds a partition's state through an index.
+    """Finds a partition's state through an index, and keeps only the partition states that resume work.
 
     The SDK scans the list of partitions on every lookup (several per record), which makes a
     child stream quadratic in its number of parents: 2,400 parents cost 22 s of scanning. Partition
-    states are only ever appended to that list, so an index of them stays valid while the list is the
-    same one (the SDK loads the input STATE after discovery, which may have sampled: a new list).
+    states are only ever appended to that list (or the last one removed), so an index of them stays
+    valid while the list is the same one (the SDK loads the input STATE after discovery, which may
+    have sampled: a new list).
+
+    What the STATE keeps: a partition's bookmark, for an incremental child (a full-table child has no
+    partitions: its ``state_partitioning_keys`` are empty, ``factory.py``; a restart knows which parents
+    are done from the top-level stream's resume position, ``streams/resume.py``). A finished partition
+    without a bookmark (it had no records) is dropped: it would start from the same point without it.
     """
 
     def __init__(self, **kwargs: t.Any) -> None:
@@ -55,6 +61,30 @@ class IndexedStateManager(StreamStateManager):
         if replication_method == REPLICATION_FULL_TABLE:
             return None
         return get_starting_replication_value(self.peek_context_state(context))  # reading adds nothing
+
+    @override
+    def finalize_state(self, state: dict[str, t.Any] | None = None) -> None:
+        super().finalize_state(state)
+        if state is not None and state.keys() == {"context"}:
+            self._drop(state)  # a finished partition without a bookmark resumes nothing
+
+    def _drop(self, state: dict[str, t.Any]) -> None:
+        """Remove a partition's state (the one just finished: the last of the list, or found by identity)."""
+        with self._lock:
+            partitions = self.stream_state.get("partitions")
+            if not isinstance(partitions, list):
+                return
+            index = len(partitions) - 1
+            while index >= 0 and partitions[index] is not state:
+                index -= 1
+            if index < 0:
+                return
+            del partitions[index]
+            if self._index is not None and partitions is self._indexed:
+                self._index.pop(context_key(state["context"]), None)
+            if not partitions:
+                del self.stream_state["partitions"]
+                self._index = self._indexed = None
 
     def _context_state(self, context: Context | None, *, create: bool) -> dict[str, t.Any]:
         partition = self.get_state_partition_context(context)
@@ -104,38 +134,36 @@ class PartitionStarts:
 
 
 class StateThrottle:
-    """Child streams finish once per parent record; writing the whole state after each parent is
-    quadratic. They write STATE at most every ``interval`` s, and at least 10x as long as the last
-    write took (a large state is costly to serialize), and always at the end (``finalizing``)."""
+    """When STATE is written: only when one is due (the run's writer decides: ``CountingWriter.STATE_BUDGET``,
+    the messages written since the last STATE are a few times its size, so a small STATE is written
+    often and a large one seldom; writing the whole state after each of thousands of parents would be
+    quadratic), and always at the end of the run (:meth:`force`)."""
 
-    def __init__(self, runtime: _ChildStateClock, interval: float, *, child: bool) -> None:
-        """Throttle a child stream's writes on the run's shared clock; a top-level stream's never."""
-        self._runtime = runtime
-        self._interval = interval
-        self._child = child
-        self.finalizing = False
+    def __init__(self, writer: Callable[[], object]) -> None:
+        """Let writes through when the run's ``writer()`` says a STATE is due."""
+        self._writer = writer
+        self._forcing = False
+
+    def due(self) -> bool:
+        """Whether a STATE is due (always, with a writer that keeps no budget)."""
+        writer = self._writer()
+        return not isinstance(writer, CountingWriter) or writer.state_due()
+
+    def flush(self) -> None:
+        """Write the RECORD lines the writer holds (a top-level stream's last ones)."""
+        writer = self._writer()
+        if isinstance(writer, CountingWriter):
+            writer.flush()
 
     def write(self, write_state: Callable[[], None]) -> None:
-        """Call ``write_state`` unless a child stream wrote too recently."""
-        throttled = self._child and not self.finalizing
-        started = time.monotonic()
-        if throttled and started < self._runtime.next_child_state_at:
-            return
-        write_state()
-        if throttled:
-            finished = time.monotonic()
-            self._runtime.next_child_state_at = finished + max(self._interval, 10 * (finished - started))
+        """Call ``write_state`` if a STATE is due (or forced)."""
+        if self._forcing or self.due():
+            write_state()
 
-    def finalize(self, finalize_state: Callable[[], None]) -> None:
-        """Call ``finalize_state`` with every write let through (the end of a stream)."""
-        self.finalizing = True
+    def force(self, write_state: Callable[[], None]) -> None:
+        """Call ``write_state`` with every write let through (the run's last STATE)."""
+        self._forcing = True
         try:
-            finalize_state()
+            write_state()
         finally:
-            self.finalizing = False
-
-
-class _ChildStateClock(t.Protocol):
-    """Where the run keeps when a child stream may write STATE next (shared by every child stream)."""
-
-    next_child_state_at: float
+            self._forcing = False

@@ -17,13 +17,13 @@ from typing_extensions import override
 
 from tap_generic_rest.run.logs import PerContextLines, quiet
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
-from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
 from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.request_builder import RequestBuilder
+from tap_generic_rest.streams.restart import Restart
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
@@ -58,8 +58,6 @@ class GenericStream(RESTStream[t.Any]):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: A STATE message at least every this many records of a sorted stream (a resumable checkpoint).
     STATE_MSG_FREQUENCY = 1000
-    #: child streams write STATE at most every this many seconds (see ``StateThrottle``)
-    CHILD_STATE_INTERVAL = 1.0
 
     def __init__(self, *args: t.Any, runtime: SyncRuntime, **kwargs: t.Any) -> None:
         """Build the collaborators of this stream over the run's shared ``runtime``."""
@@ -74,10 +72,11 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
-        self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
+        self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
+        self.restart = Restart(self, resource.endpoint.pagination.resumable, self.logger)
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
-            request_records=self.request_records, fix_start=self.window.fix, complete=self.post_process)
+            request_records=self.restart.records, fix_start=self.window.fix, complete=self.post_process)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
@@ -145,7 +144,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
-        return self.request_builder.new_paginator()
+        return self.restart.paginator(self.request_builder.new_paginator)
 
     # -- responses and retries -----------------------------------------------------------------------------
     @override
@@ -184,11 +183,14 @@ class GenericStream(RESTStream[t.Any]):
         self.window.fix(context)
         yield from self.extractor.read(lambda: self._source(context), context, self.window.client_filter(context),
                                        lambda record: self._sync_children_only(record, context))
+        if self.parent_stream_type is None:
+            self.throttle.flush()  # its last RECORD lines written now (a STATE may not be due)
 
     def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         top_level = self.parent_stream_type is None
-        return self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
-                                    following=_following(self) if top_level else [])
+        records = self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
+                                       following=_following(self) if top_level else [])
+        return self.restart.tracked(records, context)
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""
@@ -225,12 +227,11 @@ class GenericStream(RESTStream[t.Any]):
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
         """Every STATE let through at the end; after each top-level stream its last RECORD lines are written
         too, and what its and its descendants' schema contracts discarded is reported."""
-        self.throttle.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state))
+        self.restart.finalize(lambda: super(GenericStream, self).finalize_state_progress_markers(state),
+                              last=self.parent_stream_type is None and not _following(self))
         if self.parent_stream_type is None:
             _report_discards(self)
-        writer = getattr(sdk_seam.tap_of(self), "message_writer", None)
-        if isinstance(writer, CountingWriter):
-            writer.flush()
+        self.throttle.flush()
 
     # -- the SDK seam: our overrides of private SDK hooks, each defined with its reason in sdk_seam ----------
     _generate_record_messages = sdk_seam.generate_record_messages

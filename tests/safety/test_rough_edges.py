@@ -130,8 +130,10 @@ def test_a_600_deep_record_with_an_inferred_schema(args: tuple[str, ...], api: C
         ({"bookmarks": {"items": {"partitions": "x"}}}, "invalid state: bookmarks.items.partitions is a string"),
         ({"bookmarks": {"items": "x"}}, "invalid state: bookmarks.items is a string"),
         ({"bookmarks": {"items": {"partitions": [{"context": 1}]}}}, "bookmarks.items.partitions[0] is not an object"),
+        ({"bookmarks": {"items": {"resume": {"skip": -3}}}}, "invalid state: bookmarks.items.resume.skip is -3"),
+        ({"bookmarks": {"items": {"resume": []}}}, "invalid state: bookmarks.items.resume is a list, not an object"),
     ],
-    ids=["bookmarks-list", "partitions-string", "stream-string", "context-number"],
+    ids=["bookmarks-list", "partitions-string", "stream-string", "context-number", "resume-skip", "resume-list"],
 )
 def test_a_state_of_the_wrong_shape_is_one_line(
     state: dict[str, t.Any], expected: str, api: CannedApi, tmp_path: Path

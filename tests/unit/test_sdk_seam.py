@@ -51,6 +51,7 @@ STATE_MANAGER_METHODS = {
     "get_context_state": "self, context",
     "get_starting_replication_value": "self, context, replication_method",
     "get_state_partition_context": "self, context",
+    "finalize_state": "self, state=",
 }
 CALLABLES = [entry for entry in sdk_seam.ENTRIES if entry.use != "attribute"]
 ATTRIBUTES = [entry for entry in sdk_seam.ENTRIES if entry.use == "attribute"]

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import typing as t
 
+from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle, context_key
-
-if t.TYPE_CHECKING:
-    import pytest
 
 
 def manager(tap_state: dict[str, t.Any], keys: list[str] | None = None) -> IndexedStateManager:
@@ -88,41 +86,35 @@ def test_started_partitions_are_remembered() -> None:
     assert not starts.started(None)
 
 
-class Clock:
-    next_child_state_at = 0.0
+def test_state_is_written_only_when_one_is_due_and_at_the_end_of_the_run() -> None:
+    due = [True, False, True, False, False]
 
+    class Writer(CountingWriter):
+        def __init__(self) -> None:
+            pass
 
-def test_a_child_stream_writes_state_at_a_bounded_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: now[0])
-    clock = Clock()
-    throttle = StateThrottle(clock, 1.0, child=True)
-    written: list[float] = []
-    for moment in (100.0, 100.5, 101.0, 101.2):
-        now[0] = moment
-        throttle.write(lambda: written.append(now[0]))
-    assert written == [100.0, 101.0]
-    assert clock.next_child_state_at == 102.0
-    throttle.finalize(lambda: throttle.write(lambda: written.append(-1.0)))
-    assert written == [100.0, 101.0, -1.0]
-    assert not throttle.finalizing
+        def state_due(self) -> bool:
+            return due.pop(0)
 
-
-def test_a_slow_write_waits_ten_times_as_long(monkeypatch: pytest.MonkeyPatch) -> None:
-    moments = iter([10.0, 12.0])  # the write itself took 2 s
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: next(moments))
-    clock = Clock()
-    StateThrottle(clock, 1.0, child=True).write(lambda: None)
-    assert clock.next_child_state_at == 32.0
-
-
-def test_a_top_level_stream_is_never_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: 5.0)
-    clock = Clock()
-    clock.next_child_state_at = 99.0
+    writer = Writer()
+    throttle = StateThrottle(lambda: writer)
     written: list[int] = []
-    throttle = StateThrottle(clock, 1.0, child=False)
-    throttle.write(lambda: written.append(1))
-    throttle.write(lambda: written.append(2))
-    assert written == [1, 2]
-    assert clock.next_child_state_at == 99.0
+    for number in range(4):
+        throttle.write(lambda number=number: written.append(number))  # type: ignore[misc]
+    assert written == [0, 2]
+    throttle.force(lambda: throttle.write(lambda: written.append(-1)))  # the run's last: always
+    throttle.write(lambda: written.append(9))  # not due
+    assert written == [0, 2, -1]
+def test_a_finished_partition_without_a_bookmark_is_dropped() -> None:
+    tap_state: dict[str, t.Any] = {"bookmarks": {"kids": {"partitions": [bookmark({"p": 1}, "a")]}}}
+    states = manager(tap_state)
+    empty = states.get_context_state({"p": 2})
+    empty["starting_replication_value"] = None
+    states.finalize_state(empty)  # no records: nothing to resume from
+    kept = states.get_context_state({"p": 3})
+    kept.update(replication_key="updated", replication_key_value="c")
+    states.finalize_state(kept)
+    states.finalize_state(states.get_context_state({"p": 1}))
+    assert tap_state["bookmarks"]["kids"]["partitions"] == [bookmark({"p": 1}, "a"), bookmark({"p": 3}, "c")]
+    assert states.peek_context_state({"p": 2}) == {}
+    assert states.peek_context_state({"p": 3})["replication_key_value"] == "c"
