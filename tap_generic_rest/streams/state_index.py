@@ -56,6 +56,12 @@ class IndexedStateManager(StreamStateManager):
             return None
         return get_starting_replication_value(self.peek_context_state(context))  # reading adds nothing
 
+    def set_bookmark(self, context: Context | None, replication_key: str, value: object) -> None:
+        """A partition's bookmark set directly (a date-range window is complete); the next STATE holds it."""
+        state = self.get_context_state(context)
+        state["replication_key"], state["replication_key_value"] = replication_key, value
+        self.is_flushed = False
+
     def _context_state(self, context: Context | None, *, create: bool) -> dict[str, t.Any]:
         partition = self.get_state_partition_context(context)
         if not partition:

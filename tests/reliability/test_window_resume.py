@@ -1,0 +1,80 @@
+"""A windowed backfill killed with SIGKILL in the middle of a window, then resumed from the last STATE it
+emitted: the second run asks for exactly the unfinished window and those after it, and the two runs
+together deliver every record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import typing as t
+
+import pytest
+
+from tests.integration.test_windows import PAGED, SCHEMA
+from tests.integration.windowed_api import ITEMS, WindowedApi, stamp
+from tests.reliability.harness import SingerOutput, cli_command, run_cli
+from tests.safety.helpers import FAST, write_description
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+START, END = dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+WEEK = dt.timedelta(days=7)
+#: the 18 windows of [START, END) in P7D steps (the last one shorter)
+WINDOWS = [(stamp(START + i * WEEK), stamp(min(START + (i + 1) * WEEK, END) - dt.timedelta(seconds=1)))
+           for i in range(18)]
+#: the window whose second page the server holds until the tap is killed
+UNFINISHED = 6
+
+
+def description(tmp_path: Path, concurrency: int) -> Path:
+    incremental = {"cursor_path": "updated_at", "initial_value": stamp(START), "end_value": stamp(END),
+                   "start_param": "since", "end_param": "until", "step": "P7D", "window_concurrency": concurrency}
+    items = {"name": "items", "primary_key": "id", "schema": "items.json",
+             "endpoint": {"path": "/items", "data_selector": "data", "paginator": PAGED, "incremental": incremental}}
+    return write_description(tmp_path, items, base_url="http://unused.invalid", schemas={"items.json": SCHEMA})
+
+
+def held(request: t.Any) -> bool:
+    return bool(request.query.get("since") == WINDOWS[UNFINISHED][0] and request.query.get("page") == "2")
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path, concurrency: int) -> None:
+    path = description(tmp_path, concurrency)
+    with WindowedApi(hold=held) as api:
+        config = {"api_description": str(path), "base_url": api.url, "max_concurrency": 4, **FAST}
+        with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
+                cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
+            assert api.held.wait(60), "the tap never reached the held page"
+            os.kill(tap.pid, signal.SIGKILL)
+            assert tap.stdout is not None
+            first = SingerOutput.parse(tap.stdout.read().decode())
+            tap.wait(timeout=60)
+        assert tap.returncode == -signal.SIGKILL
+        first_ranges = api.ranges()
+    assert sorted(set(first_ranges))[:UNFINISHED + 1] == WINDOWS[:UNFINISHED + 1]  # in any order when concurrent
+    resume = first.states[-1]
+    assert resume["bookmarks"]["items"]["replication_key_value"] == WINDOWS[UNFINISHED][0], (
+        "the last STATE holds the start of the first unfinished window")
+
+    with WindowedApi() as api:
+        second = run_cli(tmp_path, {**config, "base_url": api.url}, state=resume, timeout=120, name="second")
+        second_ranges = api.ranges()
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert sorted(second_ranges) == WINDOWS[UNFINISHED:], "the resume asks for the unfinished window and after only"
+    assert len(set(second_ranges)) == len(second_ranges), "each window once"
+
+    rerun = SingerOutput.parse(second.stdout)
+    first_ids = {record["id"] for record in first.records()}
+    second_ids = {record["id"] for record in rerun.records()}
+    assert first_ids | second_ids == {item["id"] for item in ITEMS}, "every record landed across the two runs"
+    unfinished = {item["id"] for item in ITEMS if WINDOWS[UNFINISHED][0] <= item["updated_at"] <= WINDOWS[
+        UNFINISHED][1]}
+    assert first_ids & second_ids <= unfinished, "records read twice all lie in the unfinished window"
+    assert rerun.states[-1]["bookmarks"]["items"]["replication_key_value"] == WINDOWS[-1][1]
+    print(f"window_concurrency {concurrency}: killed in window {UNFINISHED + 1}/{len(WINDOWS)} after "
+          f"{len(first_ids)} records; the resume asked {len(second_ranges)} windows, re-read "
+          f"{len(first_ids & second_ids)} records")
