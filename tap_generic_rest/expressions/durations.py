@@ -92,6 +92,7 @@ def format_unit(pattern: str | None) -> Duration:
 
 
 def _iso(seconds: float) -> str:
-    if seconds >= 86400:
-        return f"P{int(seconds // 86400)}D"
+    for size, unit in ((86400, "D"), (3600, "H"), (60, "M")):
+        if seconds >= size and seconds % size == 0:
+            return f"P{int(seconds // size)}D" if unit == "D" else f"PT{int(seconds // size)}{unit}"
     return "PT" + f"{seconds:.6f}".rstrip("0").rstrip(".") + "S"

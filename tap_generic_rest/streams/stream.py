@@ -182,7 +182,10 @@ class GenericStream(RESTStream[t.Any]):
         return self.windows.records(context, read) if self.window.windowed else read(context)
 
     def _window_complete(self, context: Context | None, resume: object) -> None:
-        """A window's records are all written: the partition's bookmark moves to ``resume``, in a STATE."""
+        """A window's records are all written: the partition's bookmark moves to ``resume``, in a STATE (in a
+        sync: discovery's sampling reads windows too)."""
+        if not self.starts.started(context) or self.replication_method == REPLICATION_FULL_TABLE:
+            return
         t.cast("IndexedStateManager", self.state_manager).set_bookmark(context, self.replication_key or "", resume)
         sdk_seam.write_state_message(self)
 

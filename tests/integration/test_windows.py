@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import typing as t
 
 import pytest
@@ -93,6 +94,24 @@ def test_placeholders_and_templates_carry_the_window(tmp_path: Path, run_tap: Ru
     assert len(records["items"]) == 40  # two a day for 20 days (the API's range and the filter agree)
 
 
+def test_the_window_goes_into_the_path_body_and_headers(tmp_path: Path, run_tap: Run) -> None:
+    incremental = {"cursor_path": "updated_at", "initial_value": "2024-02-01T00:00:00Z", "step": "P15D",
+                   "end_value": "2024-03-01T00:00:00Z"}
+    in_path = items(incremental, path="/ranges/{incremental.start_value}/{{ stream_interval.end_time }}")
+    in_body = {**items(incremental, method="POST", json={"since": "{{ stream_interval.start_time }}",
+                                                          "until": "{incremental.end_value}"},
+                       headers={"X-Until": "{incremental.end_value}"}), "name": "posted"}
+    with WindowedApi() as api:
+        records, _ = run_tap(config(tmp_path, api, in_path, in_body))
+    expected = [("2024-02-01T00:00:00Z", "2024-02-15T23:59:59Z"), ("2024-02-16T00:00:00Z", "2024-02-29T23:59:59Z")]
+    assert [tuple(r.path.split("/")[2:]) for r in api.requests if r.path.startswith("/ranges")
+            and "page" not in r.query] == expected
+    posted = [r for r in api.requests if r.path == "/items" and "page" not in r.query]
+    assert [(r.query["since"], r.query["until"], r.headers["X-Until"]) for r in posted] == [
+        (since, until, until) for since, until in expected]
+    assert len(records["items"]) == len(records["posted"]) == 58  # February 2024, two a day
+
+
 def test_windows_to_the_sync_start_when_there_is_no_end_value(tmp_path: Path, run_tap: Run) -> None:
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with WindowedApi() as api:
@@ -167,3 +186,13 @@ def test_a_bad_window_fails_in_one_line_before_any_request(tmp_path: Path, incre
         line = run_cli_tap(config=config(tmp_path, api, items(incremental)), directory=tmp_path).error()
     assert expected in line, line
     assert api.requests == [], "no request before the error"
+
+
+def test_discovery_samples_windows_and_writes_no_state(tmp_path: Path) -> None:
+    described = items({**WINDOW, "end_value": "2024-04-01T00:00:00Z"})
+    del described["schema"]
+    with WindowedApi() as api:
+        run = run_cli_tap("--discover", config=config(tmp_path, api, described), directory=tmp_path).succeeded()
+    catalog = json.loads(run.stdout)  # the catalog alone: no STATE line among it
+    assert set(catalog["streams"][0]["schema"]["properties"]) == {"id", "updated_at"}
+    assert api.ranges() == MARCH_END

@@ -45,10 +45,11 @@ EVENTS = {account: [{"id": f"{account}-{i}", "updated_at": stamp(moment)}
 
 
 class Request(t.NamedTuple):
-    """One request the server saw."""
+    """One request the server saw (a POST's JSON body object is read as its query)."""
 
     path: str
     query: dict[str, str]
+    headers: dict[str, str] = {}
 
 
 def _parse(text: str) -> dt.datetime:
@@ -74,6 +75,8 @@ def route(request: Request) -> tuple[int, t.Any]:
     parts = request.path.strip("/").split("/")
     if parts == ["items"]:
         return _in_range(ITEMS, request.query)
+    if len(parts) == 3 and parts[0] == "ranges":  # the range in the path
+        return _in_range(ITEMS, {**request.query, "since": parts[1], "until": parts[2]})
     if parts == ["accounts"]:
         return HTTPStatus.OK, {"data": [{"id": account} for account in ACCOUNTS], "next": None}
     if len(parts) == 3 and parts[0] == "accounts" and parts[2] == "events" and parts[1] in EVENTS:
@@ -99,9 +102,17 @@ class WindowedApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._serve(json.loads(self.rfile.read(length) or b"{}"))
+
             def do_GET(self) -> None:
+                self._serve({})
+
+            def _serve(self, body: dict[str, str]) -> None:
                 url = urlsplit(self.path)
-                request = Request(url.path, {k: v[0] for k, v in parse_qs(url.query).items()})
+                query = {**{k: v[0] for k, v in parse_qs(url.query).items()}, **body}
+                request = Request(url.path, query, dict(self.headers.items()))
                 with api._lock:
                     api.requests.append(request)
                     api.in_flight += 1

@@ -46,8 +46,8 @@ def test_calendar_months_clamp_the_day() -> None:
 
 
 @pytest.mark.parametrize(("pattern", "unit"), [
-    (None, "PT1S"), ("%s", "PT1S"), ("%ms", "PT0.001S"), ("%Y-%m-%d", "P1D"), ("%Y-%m-%dT%H:%M", "PT60S"),
-    ("%Y-%m-%dT%H:%M:%S.%fZ", "PT0.000001S"), ("%d/%m/%Y %H", "PT3600S"),
+    (None, "PT1S"), ("%s", "PT1S"), ("%ms", "PT0.001S"), ("%Y-%m-%d", "P1D"), ("%Y-%m-%dT%H:%M", "PT1M"),
+    ("%Y-%m-%dT%H:%M:%S.%fZ", "PT0.000001S"), ("%d/%m/%Y %H", "PT1H"),
 ])
 def test_the_default_granularity_is_the_formats_smallest_unit(pattern: str | None, unit: str) -> None:
     assert format_unit(pattern).text == unit
