@@ -13,13 +13,16 @@ the end of the last contiguous complete window.
 
 from __future__ import annotations
 
+import logging
 import typing as t
 from collections import deque
+from dataclasses import KW_ONLY, dataclass
 
 from tap_generic_rest.description.windows import window_granularity
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.cursor_format import CursorFormatError
 from tap_generic_rest.expressions.durations import Duration, DurationError, parse_duration
+from tap_generic_rest.http.failures import ResponseIgnored
 
 if t.TYPE_CHECKING:
     import datetime as dt
@@ -33,6 +36,7 @@ if t.TYPE_CHECKING:
     from tap_generic_rest.run.runtime import SyncRuntime
 
 Record = dict[str, t.Any]
+LOGGER = logging.getLogger("tap-generic-rest")
 
 
 class Interval(t.NamedTuple):
@@ -76,45 +80,52 @@ class CursorRange(t.Protocol):
     def above_floor(self, value: object, context: Context | None) -> bool: ...
 
 
+@dataclass
 class DateWindows:
-    """The windows of one stream's partitions."""
+    """The windows of one stream's partitions: of ``resource`` (its ``incremental.step``), cut in ``cursor``'s
+    format; ``fetch`` reads one window's pages, ``complete(context, resume)`` moves a partition's bookmark; with
+    ``parallelized`` (dlt's) up to ``window_concurrency`` windows are fetched at once in the run's pool."""
 
-    def __init__(self, name: str, resource: Resource, config: Mapping[str, t.Any], cursor: CursorRange,
-                 runtime: SyncRuntime, *, fetch: Callable[[Context | None], Iterable[Record]],
-                 complete: Callable[[Context | None, object], None], parallelized: bool) -> None:
-        """Windows of ``resource`` (its ``incremental.step``), cut in ``cursor``'s format; ``fetch`` reads one
-        window's pages, ``complete(context, resume)`` moves a partition's bookmark; with ``parallelized`` (dlt's)
-        up to ``window_concurrency`` windows are fetched at once in the run's pool."""
-        self._name = name
-        self._resource = resource
-        self._spec: dict[str, t.Any] = resource.incremental or {}
-        self._config = config
-        self._cursor = cursor
-        self._runtime = runtime
-        self._fetch = fetch
-        self._complete = complete
-        self._parallelized = parallelized
-        self.concurrency = int(self._spec.get("window_concurrency", 1))
+    name: str
+    resource: Resource
+    config: Mapping[str, t.Any]
+    cursor: CursorRange
+    runtime: SyncRuntime
+    _: KW_ONLY
+    fetch: Callable[[Context | None], Iterable[Record]]
+    complete: Callable[[Context | None, object], None]
+    parallelized: bool
+
+    @property
+    def _spec(self) -> dict[str, t.Any]:
+        return self.resource.incremental or {}
+
+    @property
+    def concurrency(self) -> int:
+        """How many windows of one partition may be in flight at once."""
+        return int(self._spec.get("window_concurrency", 1))
 
     def intervals(self, context: Context | None) -> Iterator[Interval]:
         """A partition's windows, from its start point to ``end_value`` (else the sync's start)."""
-        fmt = self._cursor.window_format()
+        fmt = self.cursor.window_format()
         step = parse_duration(self._spec["step"])
         try:
             granularity = window_granularity(self._spec, fmt.pattern)
             start = fmt.read(self._start(context))
             end = self._end(fmt, granularity)
         except (CursorFormatError, DurationError) as exc:
-            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.endpoint.incremental"
+            msg = f"stream {self.name}: {exc}; fix {self.resource.where}.endpoint.incremental"
             raise StreamError(msg) from None
+        LOGGER.log(logging.DEBUG if context else logging.INFO, "stream %s: windows of %s from %s to %s%s", self.name,
+                   step.text, fmt.write(start), fmt.write(end), f" for {dict(context)}" if context else "")
         for first, last, resume in cut(start, end, step, granularity):
             yield Interval(fmt.write(first), fmt.write(last), fmt.write(resume))
 
     def _start(self, context: Context | None) -> object:
-        start = self._cursor.start_point(context)
-        if start is None or (start == 0 and not self._config.get("start_date") and "initial_value" not in self._spec):
-            msg = (f"stream {self._name}: date-range windows need a start; set the start_date setting or "
-                   f"{self._resource.where}.endpoint.incremental.initial_value")
+        start = self.cursor.start_point(context)
+        if start is None or (start == 0 and not self.config.get("start_date") and "initial_value" not in self._spec):
+            msg = (f"stream {self.name}: date-range windows need a start; set the start_date setting or "
+                   f"{self.resource.where}.endpoint.incremental.initial_value")
             raise StreamError(msg)
         return start
 
@@ -122,7 +133,7 @@ class DateWindows:
         """The range's last instant: ``end_value`` (one granularity before it unless ``range_end: closed``),
         else the sync's start, both in the cursor's resolution."""
         if self._spec.get("end_value") is None:
-            return fmt.read(fmt.write(self._runtime.sync_started_at))
+            return fmt.read(fmt.write(self.runtime.sync_started_at))
         end = fmt.read(fmt.convert(self._spec["end_value"]))
         return end if self._spec.get("range_end") == "closed" else granularity.before(end)
 
@@ -131,8 +142,8 @@ class DateWindows:
     ) -> Iterator[Record]:
         """A partition's records, window after window: ``read`` reads one (from its prefetch, if any); once all
         its records are written, the bookmark moves. Up to ``window_concurrency`` windows are fetched ahead."""
-        pool = self._runtime.pool
-        depth = self.concurrency if pool.enabled and self._parallelized else 1
+        pool = self.runtime.pool
+        depth = self.concurrency if pool.enabled and self.parallelized else 1
         windows = (WindowedContext(context, interval) for interval in self.intervals(context))
         ahead: deque[tuple[WindowedContext, Prefetch | None]] = deque()
         try:
@@ -142,13 +153,16 @@ class DateWindows:
                 if not ahead:
                     return
                 window, prefetch = ahead.popleft()
-                yield from read(window, prefetch)
-                if self._cursor.above_floor(window.interval.resume, context):
-                    self._complete(context, window.interval.resume)
+                try:
+                    yield from read(window, prefetch)
+                except ResponseIgnored as exc:  # dlt's ignore: no (more) records in this window; the next follows
+                    LOGGER.info("%s (window %s to %s)", exc, window.interval.start, window.interval.end)
+                if self.cursor.above_floor(window.interval.resume, context):
+                    self.complete(context, window.interval.resume)
         finally:
             for _, prefetch in ahead:
                 if prefetch is not None:
                     prefetch.discard()
 
     def _submit(self, pool: FetchPool, window: WindowedContext) -> Prefetch:
-        return pool.submit(lambda: self._fetch(window), lambda: None)
+        return pool.submit(lambda: self.fetch(window), lambda: None)

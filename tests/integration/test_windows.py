@@ -112,6 +112,26 @@ def test_the_window_goes_into_the_path_body_and_headers(tmp_path: Path, run_tap:
     assert len(records["items"]) == len(records["posted"]) == 58  # February 2024, two a day
 
 
+def test_records_outside_the_window_follow_the_filter_of_the_whole_range(tmp_path: Path, run_tap: Run) -> None:
+    incremental = {**WINDOW, "initial_value": "2024-01-10T00:00:00Z", "end_value": "2024-03-01T00:00:00Z"}
+    with WindowedApi() as api:
+        records, _ = run_tap(config(tmp_path, api, items(incremental, path="/loose")))
+    ids = [record["id"] for record in records["items"]]
+    assert set(ids) == {r["id"] for r in in_range(ITEMS, "2024-01-10", "2024-03-01")}, (
+        "before the range's start and from end_value on: dropped; in another window: kept")
+    assert len(ids) - len(set(ids)) == 4, "the day each side of the window boundary, returned by both windows"
+
+
+def test_an_ignored_window_goes_on_with_the_next(tmp_path: Path, run_tap: Run) -> None:
+    incremental = {**WINDOW, "step": "P7D", "end_value": "2024-04-01T00:00:00Z"}
+    ignore = [{"status_code": 404, "action": "ignore"}]
+    with WindowedApi() as api:
+        records, _ = run_tap(config(tmp_path, api, items(incremental, path="/gappy", response_actions=ignore)))
+    assert len(api.ranges("/gappy")) == 13, "every window asked"
+    # the four windows from 2024-02-05 to 2024-03-03 answer 404 (ignored): the others are read
+    assert records["items"] == in_range(ITEMS, "2024-01-01", "2024-02-05") + in_range(ITEMS, "2024-03-04", "2024-04")
+
+
 def test_windows_to_the_sync_start_when_there_is_no_end_value(tmp_path: Path, run_tap: Run) -> None:
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with WindowedApi() as api:

@@ -22,6 +22,7 @@ FIRST = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 LAST = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
 PAGE = 10
 ACCOUNTS = ("a1", "a2")
+DAY = dt.timedelta(days=1)
 LONGEST = dt.timedelta(days=31)
 FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -56,11 +57,12 @@ def _parse(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, FORMAT).replace(tzinfo=dt.UTC)
 
 
-def _in_range(records: list[dict[str, t.Any]], query: dict[str, str]) -> tuple[int, t.Any]:
+def _in_range(records: list[dict[str, t.Any]], query: dict[str, str], longest: dt.timedelta = LONGEST) -> tuple[
+        int, t.Any]:
     if "since" not in query or "until" not in query:
         return HTTPStatus.BAD_REQUEST, {"error": "since and until are required"}
     since, until = _parse(query["since"]), _parse(query["until"])
-    if until - since > LONGEST:
+    if until - since > longest:
         return HTTPStatus.BAD_REQUEST, {"error": "at most 31 days per request"}
     if until < since:
         return HTTPStatus.BAD_REQUEST, {"error": "until before since"}
@@ -75,6 +77,13 @@ def route(request: Request) -> tuple[int, t.Any]:
     parts = request.path.strip("/").split("/")
     if parts == ["items"]:
         return _in_range(ITEMS, request.query)
+    if parts == ["gappy"]:  # nothing in February: 404
+        february = request.query.get("since", "").startswith("2024-02")
+        return (HTTPStatus.NOT_FOUND, {"error": "no data"}) if february else _in_range(ITEMS, request.query)
+    if parts == ["loose"]:  # the range widened by a day on each side (an API that rounds to days)
+        since, until = _parse(request.query["since"]) - DAY, _parse(request.query["until"]) + DAY
+        widened = {"since": stamp(since), "until": stamp(until), "page": request.query.get("page", "1")}
+        return _in_range(ITEMS, widened, LONGEST + 2 * DAY)
     if len(parts) == 3 and parts[0] == "ranges":  # the range in the path
         return _in_range(ITEMS, {**request.query, "since": parts[1], "until": parts[2]})
     if parts == ["accounts"]:
