@@ -56,7 +56,7 @@ class IndexedStateManager(StreamStateManager):
             return None
         return get_starting_replication_value(self.peek_context_state(context))  # reading adds nothing
 
-    def set_bookmark(self, context: Context | None, replication_key: str, value: object) -> None:
+    def set_bookmark(self, context: Context | None, replication_key: str | None, value: object) -> None:
         """A partition's bookmark set directly (a date-range window is complete); the next STATE holds it."""
         state = self.get_context_state(context)
         state["replication_key"], state["replication_key_value"] = replication_key, value
@@ -112,7 +112,10 @@ class PartitionStarts:
 class StateThrottle:
     """Child streams finish once per parent record; writing the whole state after each parent is
     quadratic. They write STATE at most every ``interval`` s, and at least 10x as long as the last
-    write took (a large state is costly to serialize), and always at the end (``finalizing``)."""
+    write took (a large state is costly to serialize), and always at the end (``finalizing``).
+
+    A date-range window completed in the middle of a partition's backfill (``mid_backfill``) is written
+    without the interval, only with the 10x rule: a run killed then resumes at the next window."""
 
     def __init__(self, runtime: _ChildStateClock, interval: float, *, child: bool) -> None:
         """Throttle a child stream's writes on the run's shared clock; a top-level stream's never."""
@@ -120,17 +123,29 @@ class StateThrottle:
         self._interval = interval
         self._child = child
         self.finalizing = False
+        self.mid_backfill = False
+        self._cost_until = 0.0  # the last write's time, times 10
 
     def write(self, write_state: Callable[[], None]) -> None:
         """Call ``write_state`` unless a child stream wrote too recently."""
         throttled = self._child and not self.finalizing
         started = time.monotonic()
-        if throttled and started < self._runtime.next_child_state_at:
+        if throttled and started < (self._cost_until if self.mid_backfill else self._runtime.next_child_state_at):
             return
         write_state()
         if throttled:
             finished = time.monotonic()
-            self._runtime.next_child_state_at = finished + max(self._interval, 10 * (finished - started))
+            self._cost_until = finished + 10 * (finished - started)
+            self._runtime.next_child_state_at = max(self._cost_until, finished + self._interval)
+
+    def window_done(self, write_state: Callable[[], None], *, final: bool) -> None:
+        """Call ``write_state`` (which writes through :meth:`write`) after a date-range window; one that is not
+        its partition's last is written mid-backfill."""
+        self.mid_backfill = not final
+        try:
+            write_state()
+        finally:
+            self.mid_backfill = False
 
     def finalize(self, finalize_state: Callable[[], None]) -> None:
         """Call ``finalize_state`` with every write let through (the end of a stream)."""

@@ -26,7 +26,7 @@ from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
 from tap_generic_rest.streams.window import IncrementalWindow
-from tap_generic_rest.streams.windows import DateWindows
+from tap_generic_rest.streams.windows import DateWindows, Interval
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -181,13 +181,11 @@ class GenericStream(RESTStream[t.Any]):
 
         return self.windows.records(context, read) if self.window.windowed else read(context)
 
-    def _window_complete(self, context: Context | None, resume: object) -> None:
-        """A window's records are all written: the partition's bookmark moves to ``resume``, in a STATE (in a
-        sync: discovery's sampling reads windows too)."""
-        if not self.starts.started(context) or self.replication_method == REPLICATION_FULL_TABLE:
-            return
-        t.cast("IndexedStateManager", self.state_manager).set_bookmark(context, self.replication_key or "", resume)
-        sdk_seam.write_state_message(self)
+    def _window_complete(self, context: Context | None, window: Interval) -> None:
+        """A window's records are all written: in a sync (not discovery's sampling) the bookmark moves, in a STATE."""
+        if self.starts.started(context) and self.replication_method != REPLICATION_FULL_TABLE:
+            t.cast("IndexedStateManager", self.state_manager).set_bookmark(context, self.replication_key, window.resume)
+            self.throttle.window_done(lambda: sdk_seam.write_state_message(self), final=window.final)
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""

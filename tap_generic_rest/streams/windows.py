@@ -40,12 +40,13 @@ LOGGER = logging.getLogger("tap-generic-rest")
 
 
 class Interval(t.NamedTuple):
-    """One window in the cursor's format: ``start`` and ``end`` (both included), and ``resume``, the bookmark
-    once it is complete (the next window's start; after the last: the range's end)."""
+    """One window in the cursor's format: ``start`` and ``end`` (both included), ``resume``, the bookmark
+    once it is complete (the next window's start; after the last: the range's end), and whether it is the last."""
 
     start: object
     end: object
     resume: object
+    final: bool = False
 
 
 class WindowedContext(dict[str, t.Any]):
@@ -59,14 +60,14 @@ class WindowedContext(dict[str, t.Any]):
 
 
 def cut(start: dt.datetime, end: dt.datetime, step: Duration, granularity: Duration) -> Iterator[
-        tuple[dt.datetime, dt.datetime, dt.datetime]]:
-    """The windows of ``[start, end]``: ``(start, end, resume)``; window ``i`` starts at ``start + i*step``
+        tuple[dt.datetime, dt.datetime, dt.datetime, bool]]:
+    """The windows of ``[start, end]``: ``(start, end, resume, final)``; window ``i`` starts at ``start + i*step``
     (calendar months counted from ``start``), ends one granularity before the next starts, the last at ``end``."""
     index = 0
     while (first := step.after(start, index)) <= end:
         following = step.after(start, index + 1)
         last = min(granularity.before(following), end)
-        yield first, last, following if following <= end else end
+        yield first, last, min(following, end), following > end
         index += 1
 
 
@@ -83,7 +84,7 @@ class CursorRange(t.Protocol):
 @dataclass
 class DateWindows:
     """The windows of one stream's partitions: of ``resource`` (its ``incremental.step``), cut in ``cursor``'s
-    format; ``fetch`` reads one window's pages, ``complete(context, resume)`` moves a partition's bookmark; with
+    format; ``fetch`` reads one window's pages, ``complete(context, window)`` moves a partition's bookmark; with
     ``parallelized`` (dlt's) up to ``window_concurrency`` windows are fetched at once in the run's pool."""
 
     name: str
@@ -93,7 +94,7 @@ class DateWindows:
     runtime: SyncRuntime
     _: KW_ONLY
     fetch: Callable[[Context | None], Iterable[Record]]
-    complete: Callable[[Context | None, object], None]
+    complete: Callable[[Context | None, Interval], None]
     parallelized: bool
 
     @property
@@ -118,8 +119,8 @@ class DateWindows:
             raise StreamError(msg) from None
         LOGGER.log(logging.DEBUG if context else logging.INFO, "stream %s: windows of %s from %s to %s%s", self.name,
                    step.text, fmt.write(start), fmt.write(end), f" for {dict(context)}" if context else "")
-        for first, last, resume in cut(start, end, step, granularity):
-            yield Interval(fmt.write(first), fmt.write(last), fmt.write(resume))
+        for first, last, resume, final in cut(start, end, step, granularity):
+            yield Interval(fmt.write(first), fmt.write(last), fmt.write(resume), final)
 
     def _start(self, context: Context | None) -> object:
         start = self.cursor.start_point(context)
@@ -158,7 +159,7 @@ class DateWindows:
                 except ResponseIgnored as exc:  # dlt's ignore: no (more) records in this window; the next follows
                     LOGGER.info("%s (window %s to %s)", exc, window.interval.start, window.interval.end)
                 if self.cursor.above_floor(window.interval.resume, context):
-                    self.complete(context, window.interval.resume)
+                    self.complete(context, window.interval)
         finally:
             for _, prefetch in ahead:
                 if prefetch is not None:

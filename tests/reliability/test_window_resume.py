@@ -12,8 +12,9 @@ import typing as t
 
 import pytest
 
+from tests.conftest import concurrency_override
 from tests.integration.test_windows import PAGED, SCHEMA
-from tests.integration.windowed_api import ITEMS, WindowedApi, stamp
+from tests.integration.windowed_api import ACCOUNTS, EVENTS, ITEMS, WindowedApi, stamp
 from tests.reliability.harness import SingerOutput, cli_command, run_cli
 from tests.safety.helpers import FAST, write_description
 
@@ -41,11 +42,11 @@ def held(request: t.Any) -> bool:
     return bool(request.query.get("since") == WINDOWS[UNFINISHED][0] and request.query.get("page") == "2")
 
 
-@pytest.mark.parametrize("concurrency", [1, 3])
-def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path, concurrency: int) -> None:
-    path = description(tmp_path, concurrency)
+@pytest.mark.parametrize("window_concurrency", [1, 3])
+def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path, window_concurrency: int) -> None:
+    path = description(tmp_path, window_concurrency)
     with WindowedApi(hold=held) as api:
-        config = {"api_description": str(path), "base_url": api.url, "max_concurrency": 4, **FAST}
+        config = {"api_description": str(path), "base_url": api.url, **FAST, **concurrency_override()}
         with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
                 cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
             assert api.held.wait(60), "the tap never reached the held page"
@@ -75,6 +76,60 @@ def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path
         UNFINISHED][1]}
     assert first_ids & second_ids <= unfinished, "records read twice all lie in the unfinished window"
     assert rerun.states[-1]["bookmarks"]["items"]["replication_key_value"] == WINDOWS[-1][1]
-    print(f"window_concurrency {concurrency}: killed in window {UNFINISHED + 1}/{len(WINDOWS)} after "
+    print(f"window_concurrency {window_concurrency}: killed in window {UNFINISHED + 1}/{len(WINDOWS)} after "
           f"{len(first_ids)} records; the resume asked {len(second_ranges)} windows, re-read "
           f"{len(first_ids & second_ids)} records")
+
+
+def windows_from(bookmark: str | None) -> list[tuple[str, str]]:
+    """The windows a partition asks for when it starts at ``bookmark`` (None: the first run's start)."""
+    if bookmark is None:
+        return WINDOWS
+    starts = [first for first, _ in WINDOWS]
+    return WINDOWS[starts.index(bookmark):] if bookmark in starts else [(bookmark, bookmark)]
+
+
+def test_a_killed_child_backfill_resumes_each_parent_where_its_last_state_says(tmp_path: Path) -> None:
+    incremental = {"cursor_path": "updated_at", "initial_value": stamp(START), "end_value": stamp(END),
+                   "start_param": "since", "end_param": "until", "step": "P7D"}
+    accounts = {"name": "accounts", "primary_key": "id", "schema": "items.json",
+                "endpoint": {"path": "/accounts", "data_selector": "data", "paginator": "single_page"}}
+    events = {"name": "events", "primary_key": "id", "schema": "items.json", "parent_fields": {"account": "id"},
+              "endpoint": {"path": "/accounts/{resources.accounts.id}/events", "data_selector": "data",
+                           "paginator": PAGED, "incremental": incremental}}
+    schema = {"type": "object", "properties": {**SCHEMA["properties"], "account": {"type": "string"}}}
+    path = write_description(tmp_path, accounts, events, base_url="http://unused.invalid",
+                             schemas={"items.json": schema})
+    last = "/accounts/" + ACCOUNTS[-1] + "/events"
+
+    def hold(request: t.Any) -> bool:
+        return bool(request.path == last and request.query.get("since") == WINDOWS[UNFINISHED][0])
+
+    with WindowedApi(hold=hold) as api:
+        config = {"api_description": str(path), "base_url": api.url, **FAST, **concurrency_override()}
+        with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
+                cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
+            assert api.held.wait(60), "the tap never reached the held window"
+            os.kill(tap.pid, signal.SIGKILL)
+            assert tap.stdout is not None
+            first = SingerOutput.parse(tap.stdout.read().decode())
+            tap.wait(timeout=60)
+    resume = first.states[-1]
+    partitions = resume["bookmarks"].get("events", {}).get("partitions", [])
+    bookmarks = {p["context"]["account"]: p.get("replication_key_value") for p in partitions}
+
+    with WindowedApi() as api:
+        second = run_cli(tmp_path, {**config, "base_url": api.url}, state=resume, timeout=120, name="second")
+        asked = {account: api.ranges(f"/accounts/{account}/events") for account in ACCOUNTS}
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert asked == {account: windows_from(bookmarks.get(account)) for account in ACCOUNTS}, (
+        "each parent resumes at the first window its last STATE does not cover")
+    # a window in the middle of a parent's backfill writes STATE (a child stream's other STATE is throttled)
+    assert asked == {ACCOUNTS[0]: [(WINDOWS[-1][1], WINDOWS[-1][1])], ACCOUNTS[1]: WINDOWS[UNFINISHED:]}, (
+        "the finished parent re-reads its last instant only, the other resumes at its first unfinished window")
+    landed = {r["id"] for r in first.records("events")} | {r["id"] for r in SingerOutput.parse(
+        second.stdout).records("events")}
+    assert landed == {event["id"] for account in ACCOUNTS for event in EVENTS[account]
+                      if event["updated_at"] < stamp(END)}, "every event landed across the two runs"
+    print(f"children: the last STATE before the kill held {bookmarks}; the resume asked "
+          f"{ {account: len(ranges) for account, ranges in asked.items()} } windows")

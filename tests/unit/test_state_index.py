@@ -126,3 +126,18 @@ def test_a_top_level_stream_is_never_throttled(monkeypatch: pytest.MonkeyPatch) 
     throttle.write(lambda: written.append(2))
     assert written == [1, 2]
     assert clock.next_child_state_at == 99.0
+
+
+def test_a_window_mid_backfill_skips_the_interval_but_not_the_cost_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    moments = iter([100.0, 100.0625, 100.75, 100.75, 100.8125, 100.875])
+    monkeypatch.setattr("tap_generic_rest.streams.state_index.time.monotonic", lambda: next(moments))
+    clock = Clock()
+    throttle = StateThrottle(clock, 1.0, child=True)
+    written: list[str] = []
+    throttle.write(lambda: written.append("partition"))  # took 1/16 s: no other write for 10x that
+    throttle.window_done(lambda: throttle.write(lambda: written.append("final window")), final=True)  # interval
+    throttle.window_done(lambda: throttle.write(lambda: written.append("mid-backfill")), final=False)
+    throttle.window_done(lambda: throttle.write(lambda: written.append("too soon")), final=False)  # 10x its cost
+    assert written == ["partition", "mid-backfill"]
+    assert not throttle.mid_backfill
+    assert clock.next_child_state_at == 101.8125

@@ -61,19 +61,20 @@ def test_a_format_without_a_day_has_no_granularity() -> None:
 def test_a_range_is_cut_without_overlap_or_gap() -> None:
     start, end = dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2024, 3, 5, 12, tzinfo=UTC)
     windows = list(cut(start, end, parse_duration("P30D"), parse_duration("PT1S")))
-    assert [(first.isoformat(), last.isoformat()) for first, last, _ in windows] == [
+    assert [(first.isoformat(), last.isoformat()) for first, last, _, _ in windows] == [
         ("2024-01-01T00:00:00+00:00", "2024-01-30T23:59:59+00:00"),
         ("2024-01-31T00:00:00+00:00", "2024-02-29T23:59:59+00:00"),
         ("2024-03-01T00:00:00+00:00", "2024-03-05T12:00:00+00:00")]
-    for (_, last, resume), (following, _, _) in itertools.pairwise(windows):
+    for (_, last, resume, final), (following, _, _, _) in itertools.pairwise(windows):
+        assert not final
         assert last + SECOND == following == resume, "the next window starts one granularity after, the bookmark there"
-    assert windows[-1][2] == end, "after the last window the bookmark is the range's end"
+    assert windows[-1][2:] == (end, True), "after the last window the bookmark is the range's end"
 
 
 def test_an_empty_or_single_instant_range() -> None:
     moment = dt.datetime(2024, 1, 1, tzinfo=UTC)
     assert list(cut(moment, moment - SECOND, parse_duration("P1D"), parse_duration("PT1S"))) == []
-    assert list(cut(moment, moment, parse_duration("P1D"), parse_duration("PT1S"))) == [(moment, moment, moment)]
+    assert list(cut(moment, moment, parse_duration("P1D"), parse_duration("PT1S"))) == [(moment, moment, moment, True)]
 
 
 PREFIX = "invalid API description test: resources[0].endpoint.incremental."
