@@ -124,9 +124,9 @@ def test_a_killed_child_backfill_resumes_each_parent_where_its_last_state_says(t
     assert second.returncode == 0, second.stderr[-3000:]
     assert asked == {account: windows_from(bookmarks.get(account)) for account in ACCOUNTS}, (
         "each parent resumes at the first window its last STATE does not cover")
-    # a window in the middle of a parent's backfill writes STATE (a child stream's other STATE is throttled)
-    assert asked == {ACCOUNTS[0]: [(WINDOWS[-1][1], WINDOWS[-1][1])], ACCOUNTS[1]: WINDOWS[UNFINISHED:]}, (
-        "the finished parent re-reads its last instant only, the other resumes at its first unfinished window")
+    # how far the last STATE got depends on the child STATE throttle (its cost rule is timed): what is exact is
+    # that each parent resumes where that STATE says, which is never beyond the unfinished window
+    assert WINDOWS[UNFINISHED] in asked[ACCOUNTS[-1]], "the unfinished window is asked again"
     landed = {r["id"] for r in first.records("events")} | {r["id"] for r in SingerOutput.parse(
         second.stdout).records("events")}
     assert landed == {event["id"] for account in ACCOUNTS for event in EVENTS[account]
