@@ -38,6 +38,21 @@ def description(tmp_path: Path, concurrency: int) -> Path:
     return write_description(tmp_path, items, base_url="http://unused.invalid", schemas={"items.json": SCHEMA})
 
 
+def killed_when_held(tmp_path: Path, description: Path, api: WindowedApi) -> tuple[dict[str, t.Any], SingerOutput]:
+    """Run the tap (as a user does) on ``description`` against ``api``; SIGKILL it once the API holds a request.
+    Returns its config and what it wrote (lines still in the pipe included: a target got them)."""
+    config = {"api_description": str(description), "base_url": api.url, **FAST, **concurrency_override()}
+    with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
+            cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
+        assert api.held.wait(60), "the tap never reached the held request"
+        os.kill(tap.pid, signal.SIGKILL)
+        assert tap.stdout is not None
+        first = SingerOutput.parse(tap.stdout.read().decode())
+        tap.wait(timeout=60)
+    assert tap.returncode == -signal.SIGKILL
+    return config, first
+
+
 def held(request: t.Any) -> bool:
     return bool(request.query.get("since") == WINDOWS[UNFINISHED][0] and request.query.get("page") == "2")
 
@@ -46,15 +61,7 @@ def held(request: t.Any) -> bool:
 def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path, window_concurrency: int) -> None:
     path = description(tmp_path, window_concurrency)
     with WindowedApi(hold=held) as api:
-        config = {"api_description": str(path), "base_url": api.url, **FAST, **concurrency_override()}
-        with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
-                cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
-            assert api.held.wait(60), "the tap never reached the held page"
-            os.kill(tap.pid, signal.SIGKILL)
-            assert tap.stdout is not None
-            first = SingerOutput.parse(tap.stdout.read().decode())
-            tap.wait(timeout=60)
-        assert tap.returncode == -signal.SIGKILL
+        config, first = killed_when_held(tmp_path, path, api)
         first_ranges = api.ranges()
     assert sorted(set(first_ranges))[:UNFINISHED + 1] == WINDOWS[:UNFINISHED + 1]  # in any order when concurrent
     resume = first.states[-1]
@@ -106,14 +113,7 @@ def test_a_killed_child_backfill_resumes_each_parent_where_its_last_state_says(t
         return bool(request.path == last and request.query.get("since") == WINDOWS[UNFINISHED][0])
 
     with WindowedApi(hold=hold) as api:
-        config = {"api_description": str(path), "base_url": api.url, **FAST, **concurrency_override()}
-        with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
-                cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
-            assert api.held.wait(60), "the tap never reached the held window"
-            os.kill(tap.pid, signal.SIGKILL)
-            assert tap.stdout is not None
-            first = SingerOutput.parse(tap.stdout.read().decode())
-            tap.wait(timeout=60)
+        config, first = killed_when_held(tmp_path, path, api)
     resume = first.states[-1]
     partitions = resume["bookmarks"].get("events", {}).get("partitions", [])
     bookmarks = {p["context"]["account"]: p.get("replication_key_value") for p in partitions}
