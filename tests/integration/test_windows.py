@@ -100,15 +100,16 @@ def test_the_window_goes_into_the_path_body_and_headers(tmp_path: Path, run_tap:
     in_path = items(incremental, path="/ranges/{incremental.start_value}/{{ stream_interval.end_time }}")
     in_body = {**items(incremental, method="POST", json={"since": "{{ stream_interval.start_time }}",
                                                           "until": "{incremental.end_value}"},
-                       headers={"X-Until": "{incremental.end_value}"}), "name": "posted"}
+                       headers={"X-Until": "{incremental.end_value}", "X-Since": "{{ stream_interval.start_time }}"}),
+               "name": "posted"}
     with WindowedApi() as api:
         records, _ = run_tap(config(tmp_path, api, in_path, in_body))
     expected = [("2024-02-01T00:00:00Z", "2024-02-15T23:59:59Z"), ("2024-02-16T00:00:00Z", "2024-02-29T23:59:59Z")]
     assert [tuple(r.path.split("/")[2:]) for r in api.requests if r.path.startswith("/ranges")
             and "page" not in r.query] == expected
     posted = [r for r in api.requests if r.path == "/items" and "page" not in r.query]
-    assert [(r.query["since"], r.query["until"], r.headers["X-Until"]) for r in posted] == [
-        (since, until, until) for since, until in expected]
+    assert [(r.query["since"], r.query["until"], r.headers["X-Since"], r.headers["X-Until"]) for r in posted] == [
+        (since, until, since, until) for since, until in expected]
     assert len(records["items"]) == len(records["posted"]) == 58  # February 2024, two a day
 
 
