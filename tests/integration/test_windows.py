@@ -217,3 +217,15 @@ def test_discovery_samples_windows_and_writes_no_state(tmp_path: Path) -> None:
     catalog = json.loads(run.stdout)  # the catalog alone: no STATE line among it
     assert set(catalog["streams"][0]["schema"]["properties"]) == {"id", "updated_at"}
     assert api.ranges() == MARCH_END
+
+
+def test_lag_steps_the_first_window_back_and_the_bookmark_never_moves_back(tmp_path: Path, run_tap: Run) -> None:
+    state = {"bookmarks": {"items": {"replication_key": "updated_at", "replication_key_value": "2024-03-10T08:00:00Z"}}}
+    incremental = {**WINDOW, "step": "P7D", "lag": 864000}  # a lag of 10 days: longer than a window
+    with WindowedApi() as api:
+        _, states = run_tap(config(tmp_path, api, items(incremental)), state=state)
+    assert api.ranges()[:2] == [("2024-02-29T08:00:00Z", "2024-03-07T07:59:59Z"),
+                                ("2024-03-07T08:00:00Z", "2024-03-14T07:59:59Z")]
+    bookmarks = [s["bookmarks"]["items"]["replication_key_value"] for s in states]
+    assert all(b >= "2024-03-10T08:00:00Z" for b in bookmarks), "the first window's end is below the bookmark: kept"
+    assert bookmarks[1] == "2024-03-14T08:00:00Z"
