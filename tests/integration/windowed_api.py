@@ -127,30 +127,30 @@ class WindowedApi:
                     api.in_flight += 1
                     api.most_in_flight = max(api.most_in_flight, api.in_flight)
                     first = len(api.requests) <= (api._barrier.parties if api._barrier else 0)
-                try:
-                    self._answer(request, first=first)
-                finally:
-                    with api._lock:
-                        api.in_flight -= 1
+                answer = self._answer(request, first=first)
+                with api._lock:  # before the answer is written: the client cannot have it yet
+                    api.in_flight -= 1
+                if answer is None:
+                    return
+                data = json.dumps(answer[1]).encode()
+                self.send_response(answer[0])
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
-            def _answer(self, request: Request, *, first: bool) -> None:
+            def _answer(self, request: Request, *, first: bool) -> tuple[int, t.Any] | None:
                 if api.hold is not None and api.hold(request):
                     api.held.set()
                     api._stopping.wait(60)
-                    return
+                    return None
                 if first and api._barrier is not None:
                     try:
                         api._barrier.wait()
                         api.met = True
                     except threading.BrokenBarrierError:
                         pass
-                status, payload = route(request)
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                return route(request)
 
             def log_message(self, format: str, *args: t.Any) -> None:  # quiet
                 pass
