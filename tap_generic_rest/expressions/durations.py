@@ -4,7 +4,6 @@ the smallest unit of a cursor format (the default ``cursor_granularity``)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -73,7 +72,8 @@ def add_months(moment: dt.datetime, months: int) -> dt.datetime:
         return moment
     index = moment.year * 12 + moment.month - 1 + months
     year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    following = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    day = min(moment.day, (following - dt.date(year, month + 1, 1)).days)
     return moment.replace(year=year, month=month + 1, day=day)
 
 
