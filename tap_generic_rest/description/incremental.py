@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import typing as t
 
+from tap_generic_rest.description.windows import check_windows
 from tap_generic_rest.expressions.cursor_format import check_pattern
 
 if t.TYPE_CHECKING:
@@ -75,6 +76,7 @@ def _check(spec: dict[str, t.Any], at: Where) -> None:
                                  "window to re-read, in seconds (date-times), days (dates) or cursor units (numbers)")
     if spec.get("lag") and spec.get("end_value") is not None:
         LOGGER.info("%s is not applied with end_value (as in dlt)", at.at("lag"))
+    check_windows(spec, at)
 
 
 def record_filter(spec: dict[str, t.Any], start: object, compare: t.Callable[[object], t.Any]) -> t.Callable[

@@ -19,6 +19,8 @@ from tap_generic_rest.expressions.datetimes import to_datetime
 EPOCH_SECONDS = "%s"
 EPOCH_MILLIS = "%ms"
 DATE = "%Y-%m-%d"
+#: RFC 3339 to the second, in UTC
+RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
 _TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcTRs]")
 #: integers from here on read as UNIX milliseconds (1973-03-03 in ms), from 10**8 on as seconds (1973)
 _MILLIS_FROM = 10**11

@@ -74,10 +74,13 @@ class ChildContexts:
         top_level: bool,
         children: Sequence[ChildContexts],
         following: Sequence[ChildContexts],
+        records: Iterable[Record] | None = None,
     ) -> Iterable[Record]:
-        """A partition's records (prefetched by a worker, else requested now), with the partitions of the
-        selected ``children`` of the next records, and of the ``following`` top-level streams, fetched ahead."""
-        prefetched = self._prefetched.pop(context_key(context), None)
+        """A partition's records (``records`` fetched already, else prefetched by a worker, else requested now),
+        with the partitions of the selected ``children`` of the next records, and of the ``following`` top-level
+        streams, fetched ahead."""
+        prefetched: Iterable[Record] | None = records if records is not None else self._prefetched.pop(
+            context_key(context), None)
         if prefetched is None and self.fetches_ahead and top_level:
             # a worker reads the pages, so the next page is on its way while this one is written
             prefetched = self._pool.submit(lambda: self._request_records(context), lambda: None)

@@ -63,9 +63,11 @@ class RestartingStream(t.Protocol):
 class Restart:
     """Resuming one stream (a top-level one; a child's syncs keep no position)."""
 
-    def __init__(self, stream: RestartingStream, resumable: bool, logger: t.Any) -> None:
-        """``resumable``: the stream's paginator can start at a saved token."""
+    def __init__(self, stream: RestartingStream, resumable: bool, logger: t.Any, *, windowed: bool = False) -> None:
+        """``resumable``: the stream's paginator can start at a saved token; ``windowed``: date-range windows
+        (their bookmark is the position: ``streams/windows.py``)."""
         self._stream = stream
+        self._windowed = windowed
         self.resume = Resume(stream.name, logger, resumable=resumable, hooks=StreamHooks(
             key=lambda record: [record.get(key) for key in stream.primary_keys], state=lambda: stream.stream_state,
             saved_state=lambda: stream.tap_state.get("bookmarks", {}).get(stream.name, {}),
@@ -79,7 +81,7 @@ class Restart:
         """Whether this sync keeps a resume position: a top-level stream's, unless its bookmark already
         resumes it (incremental and sorted)."""
         stream = self._stream
-        return self._top_level_sync(context) and not (
+        return self._top_level_sync(context) and not self._windowed and not (
             stream.replication_method == REPLICATION_INCREMENTAL and stream.is_sorted)
 
     def records(self, context: Context | None) -> Iterable[Record]:

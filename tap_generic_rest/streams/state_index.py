@@ -86,6 +86,12 @@ class IndexedStateManager(StreamStateManager):
                 del self.stream_state["partitions"]
                 self._index = self._indexed = None
 
+    def set_bookmark(self, context: Context | None, replication_key: str | None, value: object) -> None:
+        """A partition's bookmark set directly (a date-range window is complete); the next STATE holds it."""
+        state = self.get_context_state(context)
+        state["replication_key"], state["replication_key_value"] = replication_key, value
+        self.is_flushed = False
+
     def _context_state(self, context: Context | None, *, create: bool) -> dict[str, t.Any]:
         partition = self.get_state_partition_context(context)
         if not partition:
@@ -159,6 +165,14 @@ class StateThrottle:
         """Call ``write_state`` if a STATE is due (or forced)."""
         if self._forcing or self.due():
             write_state()
+
+    def window_done(self, write_state: Callable[[], None], *, final: bool, child: bool) -> None:
+        """After a date-range window (its partition's bookmark moved): a top-level stream's window that is not its
+        last is written at once, so a run killed then resumes at the next window; others as any STATE."""
+        if final or child:
+            self.write(write_state)
+        else:
+            self.force(write_state)
 
     def force(self, write_state: Callable[[], None]) -> None:
         """Call ``write_state`` with every write let through (the run's last STATE)."""

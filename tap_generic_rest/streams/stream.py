@@ -28,6 +28,7 @@ from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
 from tap_generic_rest.streams.window import IncrementalWindow
+from tap_generic_rest.streams.windows import DateWindows, Interval
 
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
@@ -73,9 +74,12 @@ class GenericStream(RESTStream[t.Any]):
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
-        self.restart = Restart(self, resource.endpoint.pagination.resumable, self.logger)
-        self.children = ChildContexts(
-            name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
+        self.restart = Restart(self, resource.endpoint.pagination.resumable, self.logger, windowed=self.window.windowed)
+        self.windows = DateWindows(name, resource, config, self.window, runtime, fetch=self.request_records,
+                                   complete=self._window_complete, parallelized=self.parallelized)
+        self.children = ChildContexts(  # a windowed stream's windows are fetched ahead, not its partitions
+            name, self.child_context_fields, self.logger, runtime.pool,
+            parallelized=self.parallelized and not self.window.windowed,
             request_records=self.restart.records, fix_start=self.window.fix, complete=self.post_process)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
@@ -188,9 +192,22 @@ class GenericStream(RESTStream[t.Any]):
 
     def _source(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         top_level = self.parent_stream_type is None
-        records = self.children.source(context, top_level=top_level, children=_synced(self.child_streams),
-                                       following=_following(self) if top_level else [])
-        return self.restart.tracked(records, context)
+        following = _following(self) if top_level else []
+
+        def read(part: Context | None, records: Iterable[dict[str, t.Any]] | None = None) -> Iterable[dict[str, t.Any]]:
+            return self.children.source(part, top_level=top_level, children=_synced(self.child_streams),
+                                        following=following, records=records)
+
+        if self.window.windowed:
+            return self.windows.records(context, read)
+        return self.restart.tracked(read(context), context)
+
+    def _window_complete(self, context: Context | None, window: Interval) -> None:
+        """A window's records are all written: in a sync (not discovery's sampling) the bookmark moves, in a STATE."""
+        if self.starts.started(context) and self.replication_method != REPLICATION_FULL_TABLE:
+            t.cast("IndexedStateManager", self.state_manager).set_bookmark(context, self.replication_key, window.resume)
+            self.throttle.window_done(lambda: sdk_seam.write_state_message(self), final=window.final,
+                                      child=self.parent_stream_type is not None)
 
     def _sync_children_only(self, record: dict[str, t.Any], context: Context | None) -> None:
         """Children are fetched for every parent record, even one the incremental filter drops."""

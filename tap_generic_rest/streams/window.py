@@ -8,10 +8,17 @@ import typing as t
 
 from tap_generic_rest.description.incremental import record_filter
 from tap_generic_rest.errors import StreamError
-from tap_generic_rest.expressions.cursor_format import EPOCH_SECONDS, CursorFormat, CursorFormatError, infer_format
+from tap_generic_rest.expressions.cursor_format import (
+    EPOCH_SECONDS,
+    RFC3339,
+    CursorFormat,
+    CursorFormatError,
+    infer_format,
+)
 from tap_generic_rest.expressions.lag import LagError, apply_lag, lag_active
 from tap_generic_rest.expressions.templating import to_datetime
 from tap_generic_rest.streams.state_index import PartitionKey, context_key
+from tap_generic_rest.streams.windows import WindowedContext
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,27 +64,48 @@ class IncrementalWindow:
             self._bookmark_floors[key] = self.comparable(bookmark) if bookmark is not None else None
 
     def advances(self, record: t.Mapping[str, t.Any], context: Context | None) -> bool:
-        """Whether ``record`` may move the bookmark: one re-read inside the lag window does not move it back."""
+        """Whether ``record`` may move the bookmark: one re-read inside the lag window does not move it back;
+        with windows, records never do (a window moves it when it is complete)."""
+        return not self.windowed and self.above_floor(record.get(self._replication_key() or ""), context)
+
+    def above_floor(self, value: object, context: Context | None) -> bool:
+        """Whether ``value`` is not below the partition's bookmark when its sync began (with lag)."""
         if not self._bookmark_floors:
             return True
         floor: t.Any = self._bookmark_floors.get(context_key(context))
-        value = record.get(self._replication_key() or "")
         return floor is None or value is None or not t.cast("t.Any", self.comparable(value)) < floor
 
-    def variables(self, context: Context | None) -> dict[str, t.Any]:
-        """The template variables of a partition's requests (dlt's names)."""
+    @property
+    def windowed(self) -> bool:
+        """Whether the range is cut into date-range windows (``step``)."""
+        return "step" in self._spec
+
+    def start_point(self, context: Context | None) -> object:
+        """The partition's start point, fixed when its sync began."""
         key = context_key(context)
         if key not in self._start_points:
             self._start_points[key] = self._start_point(context)
+        return self._start_points[key]
+
+    def window_format(self) -> CursorFormat:
+        """The format windows are cut and written in: the cursor's, else UNIX seconds (integer keys) or
+        RFC 3339 seconds."""
+        return self.cursor_format() or CursorFormat(EPOCH_SECONDS if self._key_is_integer() else RFC3339)
+
+    def variables(self, context: Context | None) -> dict[str, t.Any]:
+        """The template variables of a partition's requests (dlt's names)."""
+        start: object = self.start_point(context)
+        end: object = self._in_key_type(self._sync_started_at())
+        incremental = self._incremental_values(start, context)
+        if isinstance(context, WindowedContext):  # one window's request series: its ends
+            start = incremental["start_value"] = context.interval.start
+            end = incremental["end_value"] = context.interval.end
         return {
             "config": self._config,
             "stream_slice": dict(context or {}),
             "parent": dict(context or {}),
-            "stream_interval": {
-                "start_time": self._start_points[key],
-                "end_time": self._in_key_type(self._sync_started_at()),
-            },
-            "incremental": self._incremental_values(self._start_points[key], context),
+            "stream_interval": {"start_time": start, "end_time": end},
+            "incremental": incremental,
         }
 
     def client_filter(self, context: Context | None) -> Callable[[dict[str, t.Any]], bool] | None:

@@ -118,3 +118,20 @@ def test_a_finished_partition_without_a_bookmark_is_dropped() -> None:
     assert tap_state["bookmarks"]["kids"]["partitions"] == [bookmark({"p": 1}, "a"), bookmark({"p": 3}, "c")]
     assert states.peek_context_state({"p": 2}) == {}
     assert states.peek_context_state({"p": 3})["replication_key_value"] == "c"
+
+
+def test_a_top_level_window_mid_backfill_is_written_at_once_a_childs_when_due() -> None:
+    class Writer(CountingWriter):
+        def __init__(self) -> None:
+            pass
+
+        def state_due(self) -> bool:
+            return False
+
+    writer = Writer()
+    throttle = StateThrottle(lambda: writer)
+    written: list[str] = []
+    throttle.window_done(lambda: throttle.write(lambda: written.append("mid")), final=False, child=False)
+    throttle.window_done(lambda: throttle.write(lambda: written.append("last")), final=True, child=False)
+    throttle.window_done(lambda: throttle.write(lambda: written.append("child")), final=False, child=True)
+    assert written == ["mid"]
