@@ -21,6 +21,7 @@ from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
+from tap_generic_rest.streams.fanout import FanOut, flush_groups, sync_children
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
@@ -71,15 +72,19 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
+        self.fanout = FanOut(name, resource, config, self.logger)
         self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
         self.children = ChildContexts(
-            name, self.child_context_fields, self.logger, runtime.pool, parallelized=self.parallelized,
-            request_records=self.request_records, fix_start=self.window.fix, complete=self.post_process)
+            name, self.child_context_fields, self.logger, runtime.pool,
+            parallelized=self.parallelized and resource.group_parents is None, request_records=self.request_records,
+            fix_start=self.window.fix, complete=self.post_process, expand=self.fanout.own)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
                                        conformer=lambda name, schema: RootConformer(name, schema, self.logger),
-                                       admit=self.evolver.admit)
+                                       admit=self.evolver.admit, hidden=self.fanout.hidden,
+                                       sync_children=lambda context: sync_children(self.child_streams, context),
+                                       before_state=lambda: flush_groups(self.child_streams))
 
     # -- requests ------------------------------------------------------------------------------------------
     @property
@@ -163,6 +168,8 @@ class GenericStream(RESTStream[t.Any]):
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         # The start point is fixed when a partition's sync begins: a sorted stream moves its
         # bookmark while it reads, but every page of one sync must ask for the same window.
+        if not self.fanout.complete(context):
+            return  # a partitioned stream whose lists have no values
         self.window.fix(context)
         yield from self.extractor.read(lambda: self._source(context), context, self.window.client_filter(context),
                                        lambda record: self._sync_children_only(record, context))
@@ -182,13 +189,21 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
-        return self.extractor.complete(row, context, self.replication_key)
+        return self.extractor.complete(row, self.fanout.member(row, context), self.replication_key)
 
     @override
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
         return self.children.context_for(record)
 
     # -- state ---------------------------------------------------------------------------------------------
+    @property
+    @override
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        """A top-level stream's ``partitions`` lists: one context per combination (else the SDK's)."""
+        if self.fanout.partitioned and self.parent_stream_type is None:
+            return self.fanout.own(None)
+        return super().partitions
+
     @override
     def get_starting_replication_key_value(self, context: Context | None) -> t.Any | None:
         """The bookmark a partition starts from; for one not started yet (fetched ahead of its
@@ -220,6 +235,8 @@ class GenericStream(RESTStream[t.Any]):
     _increment_stream_state = sdk_seam.increment_stream_state
     _write_starting_replication_value = sdk_seam.write_starting_replication_value
     _write_state_message = sdk_seam.write_state_message
+    _sync_children = sdk_seam.sync_children_hook
+    _process_record = sdk_seam.process_record
 
 
 def _report_discards(stream: GenericStream) -> None:
