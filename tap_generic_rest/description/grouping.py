@@ -90,8 +90,9 @@ def _check_places(grouping: Grouping, relation: Relationship, endpoint: dict[str
             if not _uses(text_, grouping.key, relation):
                 continue
             if part != allowed or not whole or not _WHOLE.match(text_):
-                what = ("a repeated query parameter: put it alone as the value of an endpoint.params entry"
-                        if grouping.style == "repeat" else "a JSON array: put it alone as a value of endpoint.json")
+                what = ("a repeated query parameter, so the parent placeholder must be the whole value of an "
+                        "endpoint.params entry" if grouping.style == "repeat" else
+                        "a JSON array, so the parent placeholder must be a whole value in endpoint.json")
                 raise where.at("style").error(f"{grouping.style} sends the parent values as {what} "
                                               f"(found {text_!r} in endpoint.{part}); or use style join")
 

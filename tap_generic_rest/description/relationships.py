@@ -83,7 +83,8 @@ class Relationship:
         for field_name in _FIELD.findall(path):
             if "." not in field_name and field_name not in self.partition_names:
                 if field_name not in params or isinstance(params[field_name], dict):
-                    self.fail("endpoint.path", f"{{{field_name}}} in the path has no param of that name")
+                    names = f" or partition ({', '.join(sorted(self.partition_names))})" if self.partition_names else ""
+                    self.fail("endpoint.path", f"{{{field_name}}} in the path has no param{names} of that name")
                 static = str(params.pop(field_name)).replace("{", "{{").replace("}", "}}")
                 path = path.replace(f"{{{field_name}}}", static)
         return path, params

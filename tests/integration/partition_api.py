@@ -11,8 +11,9 @@ import re
 import threading
 import time
 import typing as t
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.safety.helpers import Answer, CannedApi, Received
 
 REGIONS = ("eu", "us", "ap")
 KINDS = ("a", "b")
@@ -39,76 +40,61 @@ class Seen(t.NamedTuple):
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: str
 
 
-class PartitionAPI(ThreadingHTTPServer):
+class PartitionAPI(CannedApi):
     """The server; ``delay`` seconds per answer (to see requests in flight together)."""
-
-    daemon_threads = True
 
     def __init__(self, *, accounts: t.Sequence[object] = ACCOUNTS, delay: float = 0.0) -> None:
         """Listen on a free loopback port."""
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__()
         self.accounts = list(accounts)
         self.delay = delay
-        self.seen: list[Seen] = []
         self.in_flight = 0
         self.most_in_flight = 0
         self.lock = threading.Lock()
+        self.routes = _Routes(self)
 
     @property
-    def url(self) -> str:
-        """The base URL."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> PartitionAPI:
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.shutdown()
-        self.server_close()
+    def seen(self) -> list[Seen]:
+        """The requests received, in order."""
+        return [_seen(request) for request in self.received]
 
     def paths(self) -> list[str]:
         """The paths requested, with their query, in order."""
-        return [seen.path + ("?" + "&".join(f"{k}={v}" for k, vs in seen.query.items() for v in vs)
-                             if seen.query else "") for seen in self.seen]
+        return [urlsplit(request.target).path + (f"?{urlsplit(request.target).query}" if "?" in request.target else "")
+                for request in self.received]
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: PartitionAPI
-
-    def log_message(self, format: str, *args: t.Any) -> None:
-        """Quiet."""
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        url = urlsplit(self.path)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        seen = Seen(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body)
-        with self.server.lock:
-            self.server.seen.append(seen)
-            self.server.in_flight += 1
-            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
+    def answer(self, request: Received) -> Answer:
+        """The answer to one request, counting the requests in flight."""
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            time.sleep(self.server.delay)
-            status, payload = _route(self.server, seen)
+            time.sleep(self.delay)
+            status, payload = _route(self, _seen(request))
+            return Answer(status, payload)
         finally:
-            with self.server.lock:
-                self.server.in_flight -= 1
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            with self.lock:
+                self.in_flight -= 1
+
+
+class _Routes(dict[str, t.Any]):
+    """Every path is routed by :func:`_route`."""
+
+    def __init__(self, api: PartitionAPI) -> None:
+        super().__init__()
+        self._api = api
+
+    def get(self, path: str, default: object = None) -> t.Any:  # every path is answered
+        return self._api.answer
+
+
+def _seen(request: Received) -> Seen:
+    url = urlsplit(request.target)
+    return Seen(request.method, url.path, parse_qs(url.query), request.headers, request.body.decode())
 
 
 def _first(seen: Seen, name: str) -> str | None:

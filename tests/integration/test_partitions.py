@@ -98,7 +98,7 @@ def test_two_lists_give_their_product_in_path_params_and_headers(tmp_path: Path,
     with PartitionAPI() as api:
         records, _ = run_tap(describe(tmp_path, api, resource))
     synced = api.seen[len(api.seen) // 2:]  # after discovery's sample of the same four
-    assert sorted((s.path, s.query["kind"][0], s.headers["X-Region"], s.headers["X-Both"]) for s in synced) == [
+    assert sorted((s.path, s.query["kind"][0], s.headers["x-region"], s.headers["x-both"]) for s in synced) == [
         ("/regions/eu/items", "a", "eu", "eu/a"), ("/regions/eu/items", "b", "eu", "eu/b"),
         ("/regions/us/items", "a", "us", "us/a"), ("/regions/us/items", "b", "us", "us/b")]
     expected = items("eu") + items("us")
@@ -157,7 +157,7 @@ def test_state_is_kept_per_partition_and_a_resume_starts_each_from_its_own(tmp_p
         killed = {"bookmarks": {"items": {"partitions": [
             {"context": {"region": "eu"}, "replication_key": "updated_at",
              "replication_key_value": "2024-01-02T00:00:00Z"}]}}}
-        api.seen.clear()
+        api.received.clear()
         resumed, _ = run_tap(config, state=killed)
     assert {(s.path, s.query["since"][0]) for s in api.seen} == {
         ("/regions/eu/items", "2024-01-02T00:00:00Z"), ("/regions/us/items", "2024-01-01T00:00:00Z")}
