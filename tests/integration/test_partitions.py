@@ -186,3 +186,18 @@ def test_partitions_are_fetched_in_the_pool(tmp_path: Path, run_tap: Run) -> Non
     assert api.most_in_flight > 1
     assert [record["id"] for record in records["items"]] == [
         item["id"] for region in REGIONS for kind in ("a", "b") for item in items(region, kind)]  # serial order
+
+
+def test_a_child_reads_its_parents_included_partition_value(tmp_path: Path, run_tap: Run) -> None:
+    accounts = {"name": "accounts", "primary_key": "id",
+                "partitions": [{"name": "region", "values": ["eu", "us"], "include_in_record": True}],
+                "endpoint": {"path": "/accounts", "params": {"region": "{region}"}, "data_selector": "data",
+                             "paginator": "single_page"}}
+    child = {"name": "users", "primary_key": "id",
+             "endpoint": {"path": "/regions/{resources.accounts.region}/accounts/{resources.accounts.id}/users",
+                          "data_selector": "data", "paginator": "single_page"}}
+    with PartitionAPI(accounts=(1, 2)) as api:
+        records, _ = run_tap(describe(tmp_path, api, accounts, child))
+    assert sorted((r["id"], r["region"]) for r in records["accounts"]) == [(1, "eu"), (1, "us"), (2, "eu"), (2, "us")]
+    assert sorted(r["id"] for r in records["users"]) == sorted(
+        user["id"] for region in ("eu", "us") for account in (1, 2) for user in users(account, region))
