@@ -126,6 +126,12 @@ class StateThrottle:
             finished = time.monotonic()
             self._runtime.next_child_state_at = finished + max(self._interval, 10 * (finished - started))
 
+    def write_final(self, write_state: Callable[[], None]) -> None:
+        """Call ``write_state`` only at the end of the stream: a grouped child (no bookmark of its own) syncs
+        while its parent's bookmark already covers the group's later parents; its parent writes STATE after."""
+        if self.finalizing:
+            write_state()
+
     def finalize(self, finalize_state: Callable[[], None]) -> None:
         """Call ``finalize_state`` with every write let through (the end of a stream)."""
         self.finalizing = True

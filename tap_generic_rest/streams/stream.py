@@ -80,7 +80,8 @@ class GenericStream(RESTStream[t.Any]):
             fix_start=self.window.fix, complete=self.post_process, expand=self.fanout.own)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
-                                       write_state=self.throttle.write,
+                                       write_state=self.throttle.write_final if resource.group_parents
+                                       else self.throttle.write,
                                        conformer=lambda name, schema: RootConformer(name, schema, self.logger),
                                        admit=self.evolver.admit, hidden=self.fanout.hidden,
                                        sync_children=lambda context: sync_children(self.child_streams, context),
@@ -166,10 +167,10 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        # The start point is fixed when a partition's sync begins: a sorted stream moves its
-        # bookmark while it reads, but every page of one sync must ask for the same window.
         if not self.fanout.complete(context):
             return  # a partitioned stream whose lists have no values
+        # The start point is fixed when a partition's sync begins: a sorted stream moves its
+        # bookmark while it reads, but every page of one sync must ask for the same window.
         self.window.fix(context)
         yield from self.extractor.read(lambda: self._source(context), context, self.window.client_filter(context),
                                        lambda record: self._sync_children_only(record, context))

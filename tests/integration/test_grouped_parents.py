@@ -8,6 +8,8 @@ import typing as t
 
 import pytest
 
+from tap_generic_rest.streams.stream import GenericStream
+from tap_generic_rest.tap import TapGenericRest
 from tests.integration.partition_api import ACCOUNTS, PartitionAPI, users
 from tests.integration.test_partitions import describe
 
@@ -97,3 +99,33 @@ def test_a_record_naming_another_parent_is_written_with_a_warning(tmp_path: Path
         records, _ = run_tap(describe(tmp_path, api, ACCOUNTS_RESOURCE, child))
     assert sorted(r["id"] for r in records["users"]) == sorted(u["id"] for a in (1, 2) for u in users(a))
     assert "a record's name is 'user 1', which is none of the parent values it was requested for" in caplog.text
+
+
+def test_no_state_covers_a_parent_whose_group_was_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(GenericStream, "STATE_MSG_FREQUENCY", 2)  # a STATE after every second account
+    endpoint = {"path": "/users", "params": {"ids": "{resources.accounts.id}"}}
+    incremental = {"cursor_path": "id", "initial_value": 0, "row_order": "asc"}
+    parent = {**ACCOUNTS_RESOURCE, "endpoint": {"path": "/accounts", "data_selector": "data",
+                                                "paginator": "single_page", "incremental": incremental}}
+    with PartitionAPI() as api:
+        config = describe(tmp_path, api, parent, grouped(endpoint, size=3))
+        tap = TapGenericRest(config={**config, "max_concurrency": 1}, parse_env_config=False)
+        capsys.readouterr()
+        tap.sync_all()
+    messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    accounts: set[int] = set()
+    attributed_to: set[int] = set()
+    states = 0
+    for message in messages:
+        if message["type"] == "RECORD" and message["stream"] == "accounts":
+            accounts.add(message["record"]["id"])
+        elif message["type"] == "RECORD":
+            attributed_to.add(message["record"]["account_id"])
+        elif message["type"] == "STATE":
+            states += 1
+            assert accounts <= attributed_to, f"a STATE after accounts {accounts}, users only of {attributed_to}"
+            bookmark = message["value"]["bookmarks"].get("accounts", {}).get("replication_key_value", 0)
+            assert set(range(1, bookmark + 1)) <= attributed_to, f"bookmark {bookmark}, users of {attributed_to}"
+    assert states >= 3  # after accounts 2 and 4, and at the end
+    assert [seen.query["ids"] for seen in api.seen if seen.path == "/users"][-3:] == [["1,2"], ["3,4"], ["5"]]

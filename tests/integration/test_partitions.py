@@ -14,6 +14,7 @@ from tap_generic_rest.errors import SettingsError
 from tap_generic_rest.tap import TapGenericRest
 from tests.conftest import FAST_RETRIES
 from tests.integration.partition_api import REGIONS, PartitionAPI, items, users
+from tests.safety.helpers import run_tap as run_cli
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -201,3 +202,18 @@ def test_a_child_reads_its_parents_included_partition_value(tmp_path: Path, run_
     assert sorted((r["id"], r["region"]) for r in records["accounts"]) == [(1, "eu"), (1, "us"), (2, "eu"), (2, "us")]
     assert sorted(r["id"] for r in records["users"]) == sorted(
         user["id"] for region in ("eu", "us") for account in (1, 2) for user in users(account, region))
+
+
+def test_through_the_cli_a_bad_setting_or_grouping_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    _write_schema(tmp_path)
+    with PartitionAPI() as api:
+        config = describe(tmp_path, api, regional("{{ config.regions }}", schema="items.json"))
+        line = run_cli(config={**config, "regions": "eu, us"}, directory=tmp_path).error()
+        assert line.startswith("tap-generic-rest: error: setting regions, the values of partition 'region', is not a "
+                               "JSON array (")
+        child = {"name": "users", "primary_key": "id", "group_parents": {"size": 0},
+                 "endpoint": {"path": "/users", "params": {"ids": "{resources.items.id}"}}}
+        line = run_cli(config=describe(tmp_path, api, regional(schema="items.json"), child),
+                       directory=tmp_path).error()
+        assert line.endswith("resources[1].group_parents.size: 0 is less than the minimum of 1")
+    assert api.seen == []
