@@ -217,3 +217,25 @@ def test_through_the_cli_a_bad_setting_or_grouping_is_one_line_and_a_non_zero_ex
                        directory=tmp_path).error()
         assert line.endswith("resources[1].group_parents.size: 0 is less than the minimum of 1")
     assert api.seen == []
+
+
+def test_an_incremental_child_keeps_one_bookmark_per_parent_and_value(tmp_path: Path, run_tap: Run) -> None:
+    _write_schema(tmp_path)
+    accounts = {"name": "accounts", "primary_key": "id",
+                "endpoint": {"path": "/accounts", "data_selector": "data", "paginator": "single_page"}}
+    child = _incremental()
+    child["endpoint"]["params"] = {"account": "{resources.accounts.id}"}
+    child["primary_key"] = ["id", "_accounts_id"]
+    child["include_from_parent"] = ["id"]
+    schema = json.loads((tmp_path / "items.json").read_text())
+    schema["properties"]["_accounts_id"] = {"type": "integer"}
+    (tmp_path / "items.json").write_text(json.dumps(schema))
+    with PartitionAPI(accounts=(1, 2)) as api:
+        records, states = run_tap(describe(tmp_path, api, accounts, child))
+    partitions = states[-1]["bookmarks"]["items"]["partitions"]
+    assert sorted((p["context"]["_accounts_id"], p["context"]["region"], p["replication_key_value"])
+                  for p in partitions) == [(a, r, "2024-01-03T00:00:00Z") for a in (1, 2) for r in ("eu", "us")]
+    assert sorted((r["_accounts_id"], r["id"]) for r in records["items"]) == sorted(
+        (a, item["id"]) for a in (1, 2) for region in ("eu", "us") for item in items(region))
+    assert sorted(s.query["account"][0] + s.path for s in api.seen if "items" in s.path) == sorted(
+        f"{a}/regions/{r}/items" for a in (1, 2) for r in ("eu", "us"))
