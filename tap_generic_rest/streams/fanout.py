@@ -87,6 +87,11 @@ class FanOut:
         """The context of the parent ``row`` belongs to (``context`` unless grouped)."""
         return context if self.groups is None else self.groups.member(row, context)
 
+    def seam_hooks(self, children: t.Callable[[], t.Iterable[object]]) -> dict[str, t.Any]:
+        """What the SDK seam's hooks take from the fan-out of a stream whose children are ``children()``."""
+        return {"hidden": self.hidden, "sync_children": lambda context: sync_children(children(), context),
+                "before_state": lambda: flush_groups(children())}
+
     def done(self, context: Context | None) -> None:
         """A context's sync ended."""
         if self.groups is not None:

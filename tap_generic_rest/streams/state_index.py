@@ -114,9 +114,15 @@ class StateThrottle:
         self._interval = interval
         self._child = child
         self.finalizing = False
+        #: write only when finalizing (a grouped child)
+        self.final_only = False
 
     def write(self, write_state: Callable[[], None]) -> None:
-        """Call ``write_state`` unless a child stream wrote too recently."""
+        """Call ``write_state`` unless a child stream wrote too recently; a grouped child (``final_only``: no
+        bookmark of its own, read while its parent's bookmark already covers the group's later parents) only at
+        its end (its parent writes STATE after each group)."""
+        if self.final_only and not self.finalizing:
+            return
         throttled = self._child and not self.finalizing
         started = time.monotonic()
         if throttled and started < self._runtime.next_child_state_at:
@@ -125,12 +131,6 @@ class StateThrottle:
         if throttled:
             finished = time.monotonic()
             self._runtime.next_child_state_at = finished + max(self._interval, 10 * (finished - started))
-
-    def write_final(self, write_state: Callable[[], None]) -> None:
-        """Call ``write_state`` only at the end of the stream: a grouped child (no bookmark of its own) syncs
-        while its parent's bookmark already covers the group's later parents; its parent writes STATE after."""
-        if self.finalizing:
-            write_state()
 
     def finalize(self, finalize_state: Callable[[], None]) -> None:
         """Call ``finalize_state`` with every write let through (the end of a stream)."""

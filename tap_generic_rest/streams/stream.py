@@ -21,7 +21,7 @@ from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
-from tap_generic_rest.streams.fanout import FanOut, flush_groups, sync_children
+from tap_generic_rest.streams.fanout import FanOut
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
@@ -74,18 +74,16 @@ class GenericStream(RESTStream[t.Any]):
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.fanout = FanOut(name, resource, config, self.logger)
         self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
+        self.throttle.final_only = resource.group_parents is not None
         self.children = ChildContexts(
             name, self.child_context_fields, self.logger, runtime.pool,
             parallelized=self.parallelized and resource.group_parents is None, request_records=self.request_records,
             fix_start=self.window.fix, complete=self.post_process, expand=self.fanout.own)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
-                                       write_state=self.throttle.write_final if resource.group_parents
-                                       else self.throttle.write,
+                                       write_state=self.throttle.write,
                                        conformer=lambda name, schema: RootConformer(name, schema, self.logger),
-                                       admit=self.evolver.admit, hidden=self.fanout.hidden,
-                                       sync_children=lambda context: sync_children(self.child_streams, context),
-                                       before_state=lambda: flush_groups(self.child_streams))
+                                       admit=self.evolver.admit, **self.fanout.seam_hooks(lambda: self.child_streams))
 
     # -- requests ------------------------------------------------------------------------------------------
     @property
