@@ -147,6 +147,8 @@ class TapGenericRest(Tap):
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
         self._check_setting_reads(resources)
+        for partition in (partition for resource in resources for partition in resource.partitions):
+            partition.resolve(self.config)  # a list read from a setting: a bad value fails now, in one line
 
     def _check_setting_reads(self, resources: t.Iterable[Resource]) -> None:
         """Every setting the client headers or the resources' requests read bare (``{{ config.x }}``) is set."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from tap_generic_rest.description.contract import SchemaContract
 
 if t.TYPE_CHECKING:
+    from tap_generic_rest.description.grouping import Grouping
+    from tap_generic_rest.description.partitions import Partition
     from tap_generic_rest.expressions.selectors import Selector
     from tap_generic_rest.expressions.templating import Template
     from tap_generic_rest.http.auth import Auth
@@ -72,6 +74,10 @@ class Resource:
     setting_reads: tuple[tuple[str, str], ...] = ()
     #: dlt ``schema_contract``: what a sync does with keys and value types the schema lacks
     schema_contract: SchemaContract = field(default_factory=SchemaContract)
+    #: the ``partitions`` extension: the lists this resource fans out over (several: their product)
+    partitions: tuple[Partition, ...] = ()
+    #: the ``group_parents`` extension: parent values grouped into one request
+    group_parents: Grouping | None = None
 
     @property
     def where(self) -> str:

@@ -51,6 +51,10 @@ class Relationship:
         #: context key -> parent field
         self.fields: dict[str, str] = {}
         self.aliases = {field: key for key, field in (resource.get("parent_fields") or {}).items()}
+        #: placeholder text (``resources.<parent>.<field>``) -> its context key
+        self.placeholder_keys: dict[str, str] = {}
+        #: the names of the resource's partition lists (placeholders ``{name}``)
+        self.partition_names = frozenset(p["name"] for p in resource.get("partitions") or [] if isinstance(p, dict))
         params = dict(endpoint.get("params") or {})
         specs = [endpoint["incremental"]] if isinstance(endpoint.get("incremental"), dict) else []
         specs += [v for v in params.values() if isinstance(v, dict) and v.get("type") == "incremental"]
@@ -77,9 +81,10 @@ class Relationship:
             elif isinstance(value, dict) and value.get("type") not in {"incremental"}:
                 self.fail(f"endpoint.params.{name}", f"type {value.get('type')!r} is not one of: resolve, incremental")
         for field_name in _FIELD.findall(path):
-            if "." not in field_name:
+            if "." not in field_name and field_name not in self.partition_names:
                 if field_name not in params or isinstance(params[field_name], dict):
-                    self.fail("endpoint.path", f"{{{field_name}}} in the path has no param of that name")
+                    names = f" or partition ({', '.join(sorted(self.partition_names))})" if self.partition_names else ""
+                    self.fail("endpoint.path", f"{{{field_name}}} in the path has no param{names} of that name")
                 static = str(params.pop(field_name)).replace("{", "{{").replace("}", "}}")
                 path = path.replace(f"{{{field_name}}}", static)
         return path, params
@@ -116,16 +121,23 @@ class Relationship:
                           "a resource has one parent")
             self.parent = parent
             self.fields.setdefault(self.aliases.get(field, parent_key(parent, field)), field)
-        elif head == "incremental" and self.has_incremental and (rest in INCREMENTAL_FIELDS or rest in self.static):
+            self.placeholder_keys[field_name] = self.aliases.get(field, parent_key(parent, field))
+        elif field_name in self.partition_names or self._is_incremental(head, rest):
             return
         else:
             valid = "{'resources', 'incremental'}" if self.has_incremental else "{'resources'}"
+            names = f", or a partition name: {', '.join(sorted(self.partition_names))}" if self.partition_names else ""
             self.fail(f"endpoint.{part}", f"placeholder {{{field_name}}}: Valid expressions must start with "
-                      f"one of: {valid}")
+                      f"one of: {valid}{names}")
+
+    def _is_incremental(self, head: str, rest: str) -> bool:
+        return head == "incremental" and self.has_incremental and (rest in INCREMENTAL_FIELDS or rest in self.static)
 
     def resolve(self, field_name: str) -> Part:
         """The compiled part of a placeholder (for :func:`templating.compile_tree`)."""
         head, _, rest = field_name.partition(".")
+        if field_name in self.partition_names:
+            return lambda variables: variables["stream_slice"][field_name]
         if head == "incremental" and rest in self.static:
             value = self.static[rest]
             return lambda _variables: value

@@ -11,8 +11,10 @@ import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.description.contract import schema_contract
+from tap_generic_rest.description.grouping import build_grouping
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
+from tap_generic_rest.description.partitions import build_partitions, check_names
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
 from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.description.setting_reads import bare_reads
@@ -41,10 +43,15 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
     incremental, params = incremental_spec(raw["endpoint"], where.at("endpoint"))
     replication_key = incremental["cursor_path"] if incremental else None
     parent = Parent(relation.parent, dict(relation.fields), tuple(relation.added)) if relation.parent else None
+    partitions = build_partitions(raw.get("partitions"), where.at("partitions"))
+    check_names(partitions, set(parent.fields) if parent else set(), raw["endpoint"], where)
+    included = tuple(partition.name for partition in partitions if partition.include_in_record)
     if schema is not None:
-        keys = (*primary_key, *([replication_key] if replication_key else []), *(parent.added if parent else ()))
+        keys = (*primary_key, *([replication_key] if replication_key else []), *(parent.added if parent else ()),
+                *included)
         _check_properties(schema, raw["schema"], keys, where.at("schema"))
-    _check_sources(raw["endpoint"], set(parent.fields) if parent else set(), where.at("endpoint"))
+    _check_sources(raw["endpoint"], {*(parent.fields if parent else ()), *relation.partition_names},
+                   where.at("endpoint"))
     endpoint = _endpoint(raw["endpoint"], params, relation, where.at("endpoint"))
     records = raw.get("records", {})
     return Resource(
@@ -55,7 +62,10 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
         setting_reads=tuple(read for part in ENDPOINT_PARTS
-                            for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}"))),
+                            for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}")))
+        + bare_reads(raw.get("partitions"), where.at("partitions")),
+        partitions=partitions,
+        group_parents=build_grouping(raw.get("group_parents"), relation, raw, where.at("group_parents")),
     )
 
 

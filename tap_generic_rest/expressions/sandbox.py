@@ -26,7 +26,8 @@ from tap_generic_rest.expressions.limits import MAX_SIZE, check_binop, check_cal
 Variables = t.Mapping[str, t.Any]
 
 #: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
-TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental"})
+TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental",
+                                "stream_partition"})
 TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
 
 

@@ -34,9 +34,11 @@ class ChildContexts:
         request_records: Callable[[Context | None], Iterable[Record]],
         fix_start: Callable[[Context | None], None],
         complete: Callable[[Record, Context | None], Record],
+        expand: Callable[[Context | None], list[dict[str, t.Any]]] | None = None,
     ) -> None:
         """``fields``: child context key -> record field (every child's); ``request_records`` reads a
-        partition, ``fix_start`` fixes its start point, ``complete`` adds what a record takes from its parent."""
+        partition, ``fix_start`` fixes its start point, ``complete`` adds what a record takes from its parent,
+        ``expand`` gives the partitions (``partitions`` lists) of a parent's context (or of none: top level)."""
         self._name = name
         self._fields = fields
         self._logger = logger
@@ -45,6 +47,7 @@ class ChildContexts:
         self._request_records = request_records
         self._fix_start = fix_start
         self._complete = complete
+        self._expand = expand or _alone
         self._prefetched: dict[PartitionKey, Prefetch] = {}
 
     def context_for(self, record: Record) -> dict[str, t.Any] | None:
@@ -86,6 +89,7 @@ class ChildContexts:
             prefetched = self._pool.submit(lambda: self._request_records(context), lambda: None)
         records = prefetched if prefetched is not None else self._request_records(context)
         if top_level:
+            self._prefetch_next_partitions(context)
             self._prefetch_following(following)
         fetched = [child for child in children if child.fetches_ahead]
         if not fetched:
@@ -100,15 +104,27 @@ class ChildContexts:
         child_context = {key: row.get(field) for key, field in self._fields.items()}
         if any(value is None for value in child_context.values()):
             return []  # no children for it (context_for warns when its turn comes)
-        started = [child.prefetch(child_context) for child in children]
+        started = [child.prefetch(partition) for child in children for partition in child._expand(child_context)]
         return [prefetch for prefetch in started if prefetch is not None]
+
+    def _prefetch_next_partitions(self, context: Context | None) -> None:
+        """While one partition of a top-level stream with ``partitions`` lists syncs, workers fetch the next
+        ones (as many as there are workers)."""
+        if not self.fetches_ahead or not context:
+            return
+        partitions = self._expand(None)
+        keys = [context_key(partition) for partition in partitions]
+        at = keys.index(context_key(context)) if context_key(context) in keys else len(keys)
+        for partition in partitions[at + 1: at + 1 + self._pool.max_concurrency]:
+            self.prefetch(partition)
 
     def _prefetch_following(self, following: Sequence[ChildContexts]) -> None:
         """While this top-level stream syncs, workers fetch the first records of the top-level streams
         after it (as many as there are workers), so small streams do not wait in line."""
         for stream in following[: self._pool.max_concurrency]:
             if stream.fetches_ahead:
-                stream.prefetch({})
+                for partition in stream._expand(None)[:1]:
+                    stream.prefetch(partition)
 
     def prefetch(self, context: dict[str, t.Any]) -> Prefetch | None:
         """Fetch this partition's records in a worker, for a sync of ``context`` to come."""
@@ -124,3 +140,8 @@ class ChildContexts:
         prefetch = self._pool.submit(lambda: self._request_records(context or None), forget)
         self._prefetched[key] = prefetch
         return prefetch
+
+
+def _alone(context: Context | None) -> list[dict[str, t.Any]]:
+    """A context without ``partitions`` lists: itself."""
+    return [dict(context or {})]

@@ -32,7 +32,8 @@ class RecordExtractor:
         self._name = name
         self._resource = resource
         self._logger = logger
-        self._added = resource.parent.added if resource.parent is not None else ()
+        self._added = (*(resource.parent.added if resource.parent is not None else ()),
+                       *(partition.name for partition in resource.partitions if partition.include_in_record))
 
     def select(self, response: requests.Response, primary_keys: Sequence[str]) -> Iterator[Record]:
         """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys."""

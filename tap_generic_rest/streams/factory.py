@@ -43,10 +43,13 @@ def build_stream_classes(description: Description) -> list[type[GenericStream]]:
             "selected_by_default": resource.selected,  # dlt selected: false (still feeds its children)
             "parallelized": resource.parallelized,  # dlt parallelized: false -> fetched when its turn comes
         }
+        names = [partition.name for partition in resource.partitions]
         if resource.parent is not None:
             attributes["parent_stream_type"] = classes[resource.parent.resource]
-            # bookmarks per parent for incremental children; one stream-level state otherwise
-            attributes["state_partitioning_keys"] = list(resource.parent.fields) if resource.replication_key else []
+        if resource.parent is not None or names:
+            # bookmarks per parent and per partition for incremental resources; one stream-level state otherwise
+            keys = [*(resource.parent.fields if resource.parent else ()), *names]
+            attributes["state_partitioning_keys"] = keys if resource.replication_key else []
         class_name = "".join(part.title() for part in resource.name.split("_")) + "Stream"
         classes[resource.name] = t.cast("type[GenericStream]", type(class_name, (GenericStream,), attributes))
     return list(classes.values())

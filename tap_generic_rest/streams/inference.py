@@ -31,10 +31,13 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+    from tap_generic_rest.streams.fanout import FanOut
+
     class SampledStream(Protocol):
         """What inference needs of a stream (no import of the stream modules: no import circle)."""
 
         name: str
+        fanout: FanOut
 
         @property
         def logger(self) -> logging.Logger: ...
@@ -183,14 +186,15 @@ class SchemaSampler:
 
     def _contexts(self, stream: SampledStream) -> Iterator[Context | None]:
         if stream.parent_stream_type is None:
-            yield None
+            yield from (context or None for context in stream.fanout.samples(None))  # each partition of its lists
             return
         parent = self._streams[t.cast("type[SampledStream]", stream.parent_stream_type)]
         contexts = (
             child_context
             for record, context in self._sample(parent, PARENT_SAMPLE)
-            for child_context in parent.generate_child_contexts(record=dict(record), context=context)
-            if child_context is not None
+            for parent_context in parent.generate_child_contexts(record=dict(record), context=context)
+            if parent_context is not None
+            for child_context in stream.fanout.samples(parent_context)
         )
         yield from itertools.islice(contexts, PARENT_SAMPLE)
 

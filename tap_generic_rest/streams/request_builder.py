@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_generic_rest import __version__
+from tap_generic_rest.description.grouping import text
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.expressions.templating import Template, TemplateError, render_tree
 from tap_generic_rest.run.refused import ParentRefused
@@ -51,8 +52,14 @@ class RequestBuilder:
         """A partition's URL: the endpoint path, parent values as path segments."""
         path = self._resource.endpoint.path
         encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
+        grouping = self._resource.group_parents
+        values = (context or {}).get(grouping.key) if grouping is not None else None
+        if grouping is not None and isinstance(values, tuple):  # a group, joined (only style join uses the path)
+            separator = quote(grouping.separator, safe=",;|:+")
+            encoded[grouping.key] = separator.join(_path_segment(text(value)) for value in values)
         if isinstance(path, Template):
-            path = str(path.render({**self._variables(context), "stream_slice": encoded, "parent": encoded}))
+            path = str(path.render({**self._variables(context), "stream_slice": encoded, "parent": encoded,
+                                    "stream_partition": self._partition(encoded)}))
         url = join_url(self.url_base, str(path))
         dots = {key: value for key, value in (context or {}).items() if str(value) in {".", ".."}}
         if dots and _DOT_SEGMENT.search(urlsplit(url).path):
@@ -96,7 +103,7 @@ class RequestBuilder:
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
         endpoint = self._resource.endpoint
-        variables = self._variables(page.stream_context)
+        variables = self._request_variables(page.stream_context)
         try:
             request = HTTPRequest(
                 url=self.url(page.stream_context),
@@ -110,6 +117,19 @@ class RequestBuilder:
             raise StreamError(msg) from None
         endpoint.pagination.apply(request, page.next_page_token)
         return request
+
+    def _request_variables(self, context: Context | None) -> dict[str, t.Any]:
+        """A partition's template variables: a group's parent values as its style sends them, and
+        ``stream_partition`` (the values of the ``partitions`` lists)."""
+        variables = self._variables(context)
+        shaped = dict(context or {})
+        grouping = self._resource.group_parents
+        if grouping is not None and isinstance(shaped.get(grouping.key), tuple):
+            shaped[grouping.key] = grouping.value(shaped[grouping.key])
+        return {**variables, "stream_slice": shaped, "parent": shaped, "stream_partition": self._partition(shaped)}
+
+    def _partition(self, values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        return {p.name: values[p.name] for p in self._resource.partitions if p.name in values}
 
     def _endpoint_headers(self, variables: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
         """The endpoint's headers rendered: a value beyond Latin-1 is sent UTF-8 encoded; a CR, LF or NUL
@@ -129,8 +149,12 @@ class RequestBuilder:
     def digest(self) -> str:
         """What the first request of a top-level partition is: method, URL, parameters, body and paginator
         (a saved resume position is used only for the same requests: ``streams/resume.py``)."""
-        request = self.request(PageContext(stream_context=None, next_page_token=None))
         pagination = self._resource.endpoint.pagination
+        try:
+            request = self.request(PageContext(stream_context=None, next_page_token=None))
+        except KeyError:  # its requests need a partition's values (`partitions`): the endpoint as described
+            endpoint = self._resource.endpoint
+            return digest(repr(endpoint), None, None, None, pagination.type, pagination.spec)
         return digest(request.method, request.url, request.params, request.data, pagination.type, pagination.spec)
 
     def new_paginator(self, start: tuple[object] | None = None) -> BaseAPIPaginator[t.Any]:

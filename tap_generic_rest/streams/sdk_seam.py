@@ -85,7 +85,11 @@ _TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("singer_sdk.Stream", "_generate_schema_messages"):
         ("call", "the SCHEMA messages the SDK would write"),
     ("singer_sdk.Stream", "_sync_children"):
-        ("call", "children of a record the incremental filter drops are still synced"),
+        ("override", "each child syncs its own contexts: one per partition of its lists, or one per group of parent "
+                     "values; also called: children of a record the incremental filter drops are still synced"),
+    ("singer_sdk.Stream", "_process_record"):
+        ("override", "the SDK adds a record's state partition values to it: not those of partitions lists kept "
+                     "out of records (include_in_record false)"),
     ("singer_sdk.Stream", "_tap"):
         ("attribute", "the tap: its streams, its message writer"),
     ("singer_sdk.Stream", "_tap_state"):
@@ -140,6 +144,12 @@ class SeamState:
     #: the SCHEMA messages last written, and what they were built from
     written_schemas: list[dict[str, t.Any]] | None = None
     schema_sources: tuple[object, ...] = ()
+    #: context keys the SDK must not add to records (partitions lists with include_in_record false)
+    hidden: frozenset[str] = frozenset()
+    #: syncs the children of one record (None: as the SDK does)
+    sync_children: Callable[[Context], None] | None = None
+    #: runs before each STATE message (grouped children read their last, incomplete group)
+    before_state: Callable[[], None] | None = None
 
 
 class SeamStream(t.Protocol):
@@ -260,8 +270,28 @@ def write_starting_replication_value(stream: SeamStream, context: Context | None
 
 
 def write_state_message(stream: SeamStream) -> None:
-    """The SDK's STATE message, through the child throttle."""
+    """The SDK's STATE message, through the child throttle (grouped children first read their pending group)."""
+    if stream.seam.before_state is not None:
+        stream.seam.before_state()
     stream.seam.write_state(lambda: RESTStream._write_state_message(_sdk(stream)))
+
+
+def sync_children_hook(stream: SeamStream, child_context: Context | None) -> None:
+    """Our child sync (each child its own contexts), or the SDK's for a record without a child context."""
+    if child_context is None or stream.seam.sync_children is None:
+        RESTStream._sync_children(_sdk(stream), child_context)
+    else:
+        stream.seam.sync_children(child_context)
+
+
+def process_record(stream: SeamStream, record: Record, child_context: Context | None = None,
+                   partition_context: Context | None = None) -> None:
+    """The SDK's step, without adding the partition values a resource keeps out of its records."""
+    hidden = stream.seam.hidden
+    if hidden and partition_context:
+        partition_context = {key: value for key, value in partition_context.items() if key not in hidden}
+    RESTStream._process_record(_sdk(stream), record, child_context=child_context,
+                               partition_context=partition_context)
 
 
 # -- private stream calls and attributes -------------------------------------------------------------------

@@ -149,6 +149,9 @@ class StateThrottle:
         """Let writes through when the run's ``writer()`` says a STATE is due."""
         self._writer = writer
         self._forcing = False
+        #: write only the run's last STATE (a grouped child: no bookmark of its own, read while its parent's
+        #: bookmark already covers the group's later parents; its parent writes STATE after each group)
+        self.final_only = False
 
     def due(self) -> bool:
         """Whether a STATE is due (always, with a writer that keeps no budget)."""
@@ -163,7 +166,7 @@ class StateThrottle:
 
     def write(self, write_state: Callable[[], None]) -> None:
         """Call ``write_state`` if a STATE is due (or forced)."""
-        if self._forcing or self.due():
+        if self._forcing or (not self.final_only and self.due()):
             write_state()
 
     def window_done(self, write_state: Callable[[], None], *, final: bool, child: bool) -> None:

@@ -22,6 +22,7 @@ from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
+from tap_generic_rest.streams.fanout import FanOut
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.restart import Restart
 from tap_generic_rest.streams.retry_policy import RetryPolicy
@@ -73,19 +74,22 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
         self.starts = PartitionStarts(config, self.compare_start_date)
+        self.fanout = FanOut(name, resource, config, self.logger)
         self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
+        self.throttle.final_only = resource.group_parents is not None
         self.restart = Restart(self, resource.endpoint.pagination.resumable, self.logger, windowed=self.window.windowed)
         self.windows = DateWindows(name, resource, config, self.window, runtime, fetch=self.request_records,
                                    complete=self._window_complete, parallelized=self.parallelized)
         self.children = ChildContexts(  # a windowed stream's windows are fetched ahead, not its partitions
             name, self.child_context_fields, self.logger, runtime.pool,
-            parallelized=self.parallelized and not self.window.windowed,
-            request_records=self.restart.records, fix_start=self.window.fix, complete=self.post_process)
+            parallelized=self.parallelized and not self.window.windowed and resource.group_parents is None,
+            request_records=self.restart.records, fix_start=self.window.fix, complete=self.post_process,
+            expand=self.fanout.own)
         self.evolver = SchemaEvolver(name, resource.schema_contract, self.primary_keys, self.logger)
         self.seam = sdk_seam.SeamState(advances=self.window.advances, started=self.starts.start,
                                        write_state=self.throttle.write,
                                        conformer=lambda name, schema: RootConformer(name, schema, self.logger),
-                                       admit=self.evolver.admit)
+                                       admit=self.evolver.admit, **self.fanout.seam_hooks(lambda: self.child_streams))
         self.lines = PerContextLines()
 
     # -- logs ----------------------------------------------------------------------------------------------
@@ -182,6 +186,8 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        if not self.fanout.complete(context):
+            return  # a partitioned stream whose lists have no values
         # The start point is fixed when a partition's sync begins: a sorted stream moves its
         # bookmark while it reads, but every page of one sync must ask for the same window.
         self.window.fix(context)
@@ -219,13 +225,21 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def post_process(self, row: dict[str, t.Any], context: Context | None = None) -> dict[str, t.Any]:
-        return self.extractor.complete(row, context, self.replication_key)
+        return self.extractor.complete(row, self.fanout.member(row, context), self.replication_key)
 
     @override
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> dict[str, t.Any] | None:
         return self.children.context_for(record)
 
     # -- state ---------------------------------------------------------------------------------------------
+    @property
+    @override
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        """A top-level stream's ``partitions`` lists: one context per combination (else the SDK's)."""
+        if self.fanout.partitioned and self.parent_stream_type is None:
+            return self.fanout.own(None)
+        return super().partitions
+
     @override
     def get_starting_replication_key_value(self, context: Context | None) -> t.Any | None:
         """The bookmark a partition starts from; for one not started yet (fetched ahead of its
@@ -256,6 +270,8 @@ class GenericStream(RESTStream[t.Any]):
     _increment_stream_state = sdk_seam.increment_stream_state
     _write_starting_replication_value = sdk_seam.write_starting_replication_value
     _write_state_message = sdk_seam.write_state_message
+    _sync_children = sdk_seam.sync_children_hook
+    _process_record = sdk_seam.process_record
 
 
 def _report_discards(stream: GenericStream) -> None:

@@ -43,6 +43,7 @@ SIGNATURES: dict[tuple[str, str], str] = {
     ("singer_sdk.Stream", "_write_state_message"): "self",
     ("singer_sdk.Stream", "_generate_schema_messages"): "self",
     ("singer_sdk.Stream", "_sync_children"): "self, child_context",
+    ("singer_sdk.Stream", "_process_record"): "self, record, child_context=, partition_context=",
     ("singer_sdk.Tap", "_validate_config"): "self, *, raise_errors=",
     ("singer_sdk.Tap", "_set_compatible_replication_methods"): "self",
 }
