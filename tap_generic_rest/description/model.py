@@ -10,6 +10,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from tap_generic_rest.description.contract import SchemaContract
+from tap_generic_rest.description.shaping import Shaping
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.expressions.selectors import Selector
@@ -72,6 +73,8 @@ class Resource:
     setting_reads: tuple[tuple[str, str], ...] = ()
     #: dlt ``schema_contract``: what a sync does with keys and value types the schema lacks
     schema_contract: SchemaContract = field(default_factory=SchemaContract)
+    #: record_filter, add_fields, remove_fields (applied in that order to every selected record)
+    shaping: Shaping = field(default_factory=Shaping)
 
     @property
     def where(self) -> str:

@@ -16,6 +16,7 @@ from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
 from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.description.setting_reads import bare_reads
+from tap_generic_rest.description.shaping import Shaping, build_shaping, check_keys, shaped_schema
 from tap_generic_rest.errors import UserError
 from tap_generic_rest.expressions.selectors import Selector, SelectorSyntaxError
 from tap_generic_rest.expressions.templating import Template, compile_tree, referenced_slice_keys
@@ -41,6 +42,8 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
     incremental, params = incremental_spec(raw["endpoint"], where.at("endpoint"))
     replication_key = incremental["cursor_path"] if incremental else None
     parent = Parent(relation.parent, dict(relation.fields), tuple(relation.added)) if relation.parent else None
+    shaping = _shaping(raw, primary_key, replication_key, where)
+    schema = shaped_schema(schema, shaping) if schema is not None else None
     if schema is not None:
         keys = (*primary_key, *([replication_key] if replication_key else []), *(parent.added if parent else ()))
         _check_properties(schema, raw["schema"], keys, where.at("schema"))
@@ -54,9 +57,20 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
+        shaping=shaping,
         setting_reads=tuple(read for part in ENDPOINT_PARTS
                             for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}"))),
     )
+
+
+def _shaping(raw: Raw, primary_key: tuple[str, ...], replication_key: str | None, where: Where) -> Shaping:
+    """record_filter, add_fields, remove_fields; no pointer removes a key."""
+    shaping = build_shaping(raw, where)
+    keys = {key: f"the primary key {key!r}" for key in primary_key}
+    keys.update({replication_key: f"the replication key {replication_key!r}"} if replication_key else {})
+    check_keys(shaping, keys, "a stream cannot emit its records without it; remove the pointer or choose "
+               "another key", where)
+    return shaping
 
 
 def _columns(raw: Raw, where: Where) -> Hints:

@@ -98,16 +98,17 @@ def parse_expression(expression: str) -> nodes.Template | None:
         return None
 
 
-def is_template_expression(expression: str) -> bool:
+def is_template_expression(expression: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> bool:
     """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
 
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
+    ``variables``: the names of the place (record shaping and error rules add ``record``, ``headers``...).
     """
     tree = parse_expression(expression)
     if tree is None:  # a broken template is reported, not sent as text
-        return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
+        return bool(re.search(r"\b(" + "|".join(variables) + r")\b", expression))
     names = {node.name for node in tree.find_all(nodes.Name)}
-    return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
+    return bool(names) and names <= variables | TEMPLATE_FUNCTIONS and bool(names & variables)
 
 
 def compile_expression(expression: str, label: str) -> t.Callable[..., object]:
