@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from tap_generic_rest.apis import BUILTIN_APIS, builtin_path
+from tap_generic_rest.description.error_handler import build_error_handler
 from tap_generic_rest.description.graph import children_of
 from tap_generic_rest.description.model import Description, Endpoint, Parent, Resource
 from tap_generic_rest.description.normalize import normalize
@@ -126,4 +127,5 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
         resources=tuple(replace(resource, children=children[resource.name]) for resource in built),
         settings=frozenset(referenced_keys(doc, "config")),
         setting_reads=bare_reads(client.get("headers"), where.at("client.headers")),
+        error_handler=build_error_handler(client.get("error_handler"), where.at("client.error_handler")),
     )

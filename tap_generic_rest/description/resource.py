@@ -11,6 +11,7 @@ import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.description.contract import schema_contract
+from tap_generic_rest.description.error_handler import build_error_handler, response_action_rules
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
@@ -121,6 +122,8 @@ def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> En
         pagination=pagination,
         response_actions=tuple(raw.get("response_actions") or ()),
         auth=build_auth(raw["auth"]) if "auth" in raw else None,
+        error_handler=build_error_handler(raw.get("error_handler"), where.at("error_handler")),
+        action_rules=response_action_rules(raw.get("response_actions") or ()),
     )
 
 

@@ -14,7 +14,6 @@ import copy
 import typing as t
 from dataclasses import dataclass
 
-from tap_generic_rest.errors import UserError
 from tap_generic_rest.expressions.conditions import RECORD_VARIABLES, ContextCondition
 from tap_generic_rest.expressions.templating import compile_string
 
@@ -61,8 +60,8 @@ def build_shaping(raw: t.Mapping[str, t.Any], where: Where) -> Shaping:
     """The shaping keys of a (normalized) resource, compiled; a bad template fails at its exact place."""
     record_filter = None
     if raw.get("record_filter") is not None:
-        record_filter = _compiled(lambda: ContextCondition(raw["record_filter"], RECORD_VARIABLES),
-                                  where.at("record_filter"))
+        record_filter = where.at("record_filter").checked(
+            lambda: ContextCondition(raw["record_filter"], RECORD_VARIABLES))
     added = tuple(_added(spec, where.at("add_fields").item(index))
                   for index, spec in enumerate(raw.get("add_fields") or ()))
     removed = tuple(tuple(pointer) for pointer in raw.get("remove_fields") or ())
@@ -72,15 +71,9 @@ def build_shaping(raw: t.Mapping[str, t.Any], where: Where) -> Shaping:
 def _added(spec: t.Mapping[str, t.Any], where: Where) -> AddedField:
     value = spec["value"]
     if isinstance(value, str):
-        value = _compiled(lambda: compile_string(value, None, RECORD_VARIABLES), where.at("value"))
+        value = where.at("value").checked(lambda: compile_string(value, None, RECORD_VARIABLES))
     return AddedField(tuple(spec["path"]), value, spec.get("value_type"))
 
-
-def _compiled(build: t.Callable[[], t.Any], where: Where) -> t.Any:
-    try:
-        return build()
-    except UserError as exc:
-        raise where.error(str(exc)) from None
 
 
 def check_keys(shaping: Shaping, keys: t.Mapping[str, str], fix: str, where: Where) -> None:

@@ -3,14 +3,15 @@
 The one boolean mechanism of descriptions beyond the paginator's ``stop_condition``: a record
 filter (``record_filter``, over ``record``) and an error rule's predicate (``predicate``, over the
 decoded ``response`` and its ``headers``) are both a :class:`ContextCondition`, compiled with the
-template variables of their place and run in the same sandbox as every template.
+template variables of their place and run in the same sandbox as every template. A condition that
+reads a field its context lacks is false (most bodies have no ``error`` object).
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from tap_generic_rest.expressions.sandbox import TEMPLATE_VARIABLES, TemplateError, Variables
+from tap_generic_rest.expressions.sandbox import TEMPLATE_VARIABLES, MissingValueError, TemplateError, Variables
 from tap_generic_rest.expressions.templating import parse_parts
 
 #: the variables of record shaping (``record_filter``, ``add_fields``)
@@ -46,5 +47,9 @@ class ContextCondition:
         self._part: t.Callable[[Variables], object] = part
 
     def __call__(self, variables: Variables) -> bool:
-        """True or false for ``variables``."""
-        return truthy(self._part(variables))
+        """True or false for ``variables``; an expression that reads a field its value lacks
+        (``response.error.code`` of a body without ``error``) is false."""
+        try:
+            return truthy(self._part(variables))
+        except MissingValueError:
+            return False

@@ -34,6 +34,10 @@ class TemplateError(UserError):
     """A template failed to compile or evaluate."""
 
 
+class MissingValueError(TemplateError):
+    """An expression read a field or key its value does not have."""
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """The sandbox with the helpers descriptions may call; operators, filters and calls are bounded."""
 
@@ -135,8 +139,9 @@ def evaluate(what: str, compiled: t.Callable[..., object], variables: Variables)
     except MemoryError:
         msg = f"{what} ran out of memory (it builds more than {MAX_SIZE:,} characters or items)"
         raise TemplateError(msg) from None
-    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError,
-            RecursionError) as exc:
+    except UndefinedError as exc:
+        raise MissingValueError(f"{what} failed: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, RecursionError) as exc:
         msg = f"{what} failed: {exc or type(exc).__name__}"
         raise TemplateError(msg) from None
     if callable(result):
