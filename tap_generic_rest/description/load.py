@@ -26,6 +26,7 @@ from tap_generic_rest.description.schema import schema_error
 from tap_generic_rest.description.setting_reads import bare_reads
 from tap_generic_rest.description.shaping import check_keys
 from tap_generic_rest.description.where import Where
+from tap_generic_rest.expressions.conditions import EVERY_VARIABLE
 from tap_generic_rest.expressions.templating import compile_tree, referenced_keys
 from tap_generic_rest.http.auth import build_auth
 
@@ -125,7 +126,7 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
         auth=build_auth(normalized.client_auth),
         headers=t.cast("dict[str, t.Any]", compile_tree(dict(client.get("headers", {})))),
         resources=tuple(replace(resource, children=children[resource.name]) for resource in built),
-        settings=frozenset(referenced_keys(doc, "config")),
+        settings=frozenset(referenced_keys(doc, "config", EVERY_VARIABLE)),
         setting_reads=bare_reads(client.get("headers"), where.at("client.headers")),
         error_handler=build_error_handler(client.get("error_handler"), where.at("client.error_handler")),
     )

@@ -18,6 +18,8 @@ from tap_generic_rest.expressions.templating import parse_parts
 RECORD_VARIABLES = TEMPLATE_VARIABLES | {"record", "stream_partition"}
 #: the variables of error rules (``predicate``, ``error_message``)
 RESPONSE_VARIABLES = TEMPLATE_VARIABLES | {"headers"}
+#: every template variable of any place (the settings a description reads are found with these)
+EVERY_VARIABLE = RECORD_VARIABLES | RESPONSE_VARIABLES
 #: text results that count as false (as YAML or an API would write false)
 FALSE_TEXTS = frozenset({"", "false", "none", "null"})
 

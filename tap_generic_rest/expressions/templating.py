@@ -150,26 +150,26 @@ def render_tree(value: object, variables: Variables) -> t.Any:
     return value
 
 
-def template_expressions(value: object) -> list[str]:
-    """The ``{{ ... }}`` template expressions in a raw description value."""
+def template_expressions(value: object, variables: frozenset[str] = TEMPLATE_VARIABLES) -> list[str]:
+    """The ``{{ ... }}`` template expressions in a raw description value (naming ``variables``)."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            found += template_expressions(key) + template_expressions(item)
+            found += template_expressions(key, variables) + template_expressions(item, variables)
     elif isinstance(value, list):
         for item in value:
-            found += template_expressions(item)
+            found += template_expressions(item, variables)
     elif isinstance(value, str):
         for match in re.finditer(r"\{\{(.*?)\}\}", value):
-            if is_template_expression(match.group(1)):
+            if is_template_expression(match.group(1), variables):
                 found.append(match.group(1))
     return found
 
 
-def referenced_keys(value: object, variable: str) -> set[str]:
+def referenced_keys(value: object, variable: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
-    for expression in template_expressions(value):
+    for expression in template_expressions(value, variables):
         tree = parse_expression(expression)
         if tree is None:
             continue  # reported when the value is compiled

@@ -26,7 +26,7 @@ SCHEMA = {"type": "object", "properties": {
 SHAPING = {
     "record_filter": "{{ record.status != 'deleted' }}",
     "add_fields": [
-        {"path": ["source", "region"], "value": "{{ config.region }}-{{ record.id }}"},
+        {"path": ["source", "region"], "value": "{{ config.region ~ '-' ~ record.id }}"},
         {"path": ["page_total"], "value": "{{ response.total }}", "value_type": "integer"},
         {"path": ["origin"], "value": "api"},
     ],
@@ -71,6 +71,7 @@ def test_filter_add_remove_on_records_and_schema(tmp_path: Path) -> None:
     assert properties["origin"] == {"type": ["string", "null"]}
     assert "records filtered by record_filter: 1" in run.stderr
     assert "schema evolved" not in run.stderr  # the declared schema already has the added fields
+    assert "Unknown setting 'region'" not in run.stderr  # a setting read by add_fields is known
 
 
 def test_a_child_adds_its_parent_and_partition_values(tmp_path: Path) -> None:

@@ -185,3 +185,18 @@ def test_without_an_error_handler_the_settings_decide(describe: Describe) -> Non
     next(waits)
     assert (retries.max_tries(), waits.send(RetriableAPIError("x", response(500)))) == (6, 200.0)
     assert waits.send(RetriableAPIError("x", response(500))) == 300.0  # capped
+
+
+@pytest.mark.parametrize(("match", "expected"), [("all", False), ("any", True)])
+def test_a_rule_matches_every_criterion_or_any(match: str, expected: bool, describe: Describe) -> None:
+    handler = {"response_filters": [{"http_codes": [403], "error_message_contains": "quota", "match": match,
+                                     "action": "ignore"}]}
+    retries = policy(describe({**APPS, "endpoint": {"path": "apps", "error_handler": handler}}))
+    with pytest.raises(ResponseIgnored):
+        retries.validate(response(403, {"error": "quota"}))
+    if expected:
+        with pytest.raises(ResponseIgnored):
+            retries.validate(response(403, {"error": "forbidden"}))
+    else:
+        with pytest.raises(StreamError):
+            retries.validate(response(403, {"error": "forbidden"}))
