@@ -191,6 +191,8 @@ class TapGenericRest(Tap):
                 else:
                     sdk_seam.set_schema(stream, apply_hints(sampler.infer_schema(stream), cls.resource.columns))
             streams.append(stream)
+        for stream in streams:  # records read to infer schemas are not the sync's
+            stream.shaper.reset()
         return streams
 
     # -- the SDK seam: our overrides of private SDK hooks, each defined with its reason in sdk_seam ----------

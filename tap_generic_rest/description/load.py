@@ -17,13 +17,16 @@ from pathlib import Path
 import yaml
 
 from tap_generic_rest.apis import BUILTIN_APIS, builtin_path
+from tap_generic_rest.description.error_handler import build_error_handler
 from tap_generic_rest.description.graph import children_of
 from tap_generic_rest.description.model import Description, Endpoint, Parent, Resource
 from tap_generic_rest.description.normalize import normalize
 from tap_generic_rest.description.resource import build_resource
 from tap_generic_rest.description.schema import schema_error
 from tap_generic_rest.description.setting_reads import bare_reads
+from tap_generic_rest.description.shaping import check_keys
 from tap_generic_rest.description.where import Where
+from tap_generic_rest.expressions.conditions import EVERY_VARIABLE
 from tap_generic_rest.expressions.templating import compile_tree, referenced_keys
 from tap_generic_rest.http.auth import build_auth
 
@@ -89,6 +92,18 @@ def _expanded_size(node: yaml.Node | None, sizes: dict[int, int]) -> int:
     return sizes[id(node)]
 
 
+def _check_parent_fields(built: list[Resource], where: Where) -> None:
+    """No parent's ``remove_fields`` removes a field its children read from each of its records."""
+    by_name = {resource.name: resource for resource in built}
+    for resource in built:
+        parent = by_name.get(resource.parent.resource) if resource.parent is not None else None
+        if parent is not None and resource.parent is not None:
+            reads = {field: f"the field {field!r} child resource {resource.name!r} reads from each record"
+                     for field in resource.parent.fields.values()}
+            check_keys(parent.shaping, reads, "its children could not be requested; remove the pointer",
+                       where.item(parent.index))
+
+
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
     """Validate a dlt rest_api config (plus extensions), normalize it and build its resources."""
     where = Where(origin)
@@ -102,6 +117,7 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
     normalized = normalize(doc, where)
     built = [build_resource(index, raw, where.at("resources").item(index), root)
              for index, raw in enumerate(normalized.resources)]
+    _check_parent_fields(built, where.at("resources"))
     children = children_of(built, where)
     client = doc["client"]
     return Description(
@@ -110,6 +126,7 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
         auth=build_auth(normalized.client_auth),
         headers=t.cast("dict[str, t.Any]", compile_tree(dict(client.get("headers", {})))),
         resources=tuple(replace(resource, children=children[resource.name]) for resource in built),
-        settings=frozenset(referenced_keys(doc, "config")),
+        settings=frozenset(referenced_keys(doc, "config", EVERY_VARIABLE)),
         setting_reads=bare_reads(client.get("headers"), where.at("client.headers")),
+        error_handler=build_error_handler(client.get("error_handler"), where.at("client.error_handler")),
     )

@@ -10,6 +10,8 @@ import typing as t
 from dataclasses import dataclass, field
 
 from tap_generic_rest.description.contract import SchemaContract
+from tap_generic_rest.description.shaping import Shaping
+from tap_generic_rest.http.error_rules import ErrorHandler, ResponseFilter
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.description.grouping import Grouping
@@ -45,6 +47,10 @@ class Endpoint:
     data: t.Any = None
     response_actions: tuple[dict[str, t.Any], ...] = ()
     auth: Auth | None = None
+    #: the endpoint's own error_handler (its keys win over the client's)
+    error_handler: ErrorHandler = field(default_factory=ErrorHandler)
+    #: dlt's response_actions as error rules (checked before the error_handler's)
+    action_rules: tuple[ResponseFilter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class Resource:
     partitions: tuple[Partition, ...] = ()
     #: the ``group_parents`` extension: parent values grouped into one request
     group_parents: Grouping | None = None
+    #: record_filter, add_fields, remove_fields (applied in that order to every selected record)
+    shaping: Shaping = field(default_factory=Shaping)
 
     @property
     def where(self) -> str:
@@ -98,6 +106,8 @@ class Description:
     settings: frozenset[str] = frozenset()
     #: (setting, place) of every bare ``{{ config.<name> }}`` in the client's headers
     setting_reads: tuple[tuple[str, str], ...] = ()
+    #: the client's error_handler
+    error_handler: ErrorHandler = field(default_factory=ErrorHandler)
 
     def resource(self, name: str) -> Resource:
         """The resource called ``name``."""

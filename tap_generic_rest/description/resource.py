@@ -11,6 +11,7 @@ import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.description.contract import schema_contract
+from tap_generic_rest.description.error_handler import build_error_handler, response_action_rules
 from tap_generic_rest.description.grouping import build_grouping
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
@@ -18,6 +19,7 @@ from tap_generic_rest.description.partitions import build_partitions, check_name
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
 from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.description.setting_reads import bare_reads
+from tap_generic_rest.description.shaping import Shaping, build_shaping, check_keys, shaped_schema
 from tap_generic_rest.errors import UserError
 from tap_generic_rest.expressions.selectors import Selector, SelectorSyntaxError
 from tap_generic_rest.expressions.templating import Template, compile_tree, referenced_slice_keys
@@ -46,6 +48,8 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
     partitions = build_partitions(raw.get("partitions"), where.at("partitions"))
     check_names(partitions, set(parent.fields) if parent else set(), raw["endpoint"], where)
     included = tuple(partition.name for partition in partitions if partition.include_in_record)
+    shaping = _shaping(raw, primary_key, replication_key, where)
+    schema = shaped_schema(schema, shaping) if schema is not None else None
     if schema is not None:
         keys = (*primary_key, *([replication_key] if replication_key else []), *(parent.added if parent else ()),
                 *included)
@@ -61,12 +65,23 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
+        shaping=shaping,
         setting_reads=tuple(read for part in ENDPOINT_PARTS
                             for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}")))
         + bare_reads(raw.get("partitions"), where.at("partitions")),
         partitions=partitions,
         group_parents=build_grouping(raw.get("group_parents"), relation, raw, where.at("group_parents")),
     )
+
+
+def _shaping(raw: Raw, primary_key: tuple[str, ...], replication_key: str | None, where: Where) -> Shaping:
+    """record_filter, add_fields, remove_fields; no pointer removes a key."""
+    shaping = build_shaping(raw, where)
+    keys = {key: f"the primary key {key!r}" for key in primary_key}
+    keys.update({replication_key: f"the replication key {replication_key!r}"} if replication_key else {})
+    check_keys(shaping, keys, "a stream cannot emit its records without it; remove the pointer or choose "
+               "another key", where)
+    return shaping
 
 
 def _columns(raw: Raw, where: Where) -> Hints:
@@ -117,6 +132,8 @@ def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> En
         pagination=pagination,
         response_actions=tuple(raw.get("response_actions") or ()),
         auth=build_auth(raw["auth"]) if "auth" in raw else None,
+        error_handler=build_error_handler(raw.get("error_handler"), where.at("error_handler")),
+        action_rules=response_action_rules(raw.get("response_actions") or ()),
     )
 
 

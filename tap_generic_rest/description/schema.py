@@ -119,6 +119,10 @@ def _explain(error: ValidationError) -> str:
         allowed = ", ".join(sorted(schema.get("properties", {})))
         extra = re.findall(r"'([^']+)'", error.message)
         return f"unknown field(s) {', '.join(repr(x) for x in extra)}; allowed: {allowed}"
+    if error.validator in {"minimum", "maximum"}:
+        side = "small" if error.validator == "minimum" else "large"
+        return f"{value!r} is too {side}; use a number of at {'least' if side == 'small' else 'most'} " \
+               f"{error.validator_value}"
     if error.validator == "type":
         return f"expected {error.validator_value}, got {type(value).__name__} {value!r}"
     if error.validator == "pattern":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import typing as t
 from dataclasses import dataclass
 
-from tap_generic_rest.errors import DescriptionError
+from tap_generic_rest.errors import DescriptionError, UserError
+
+T = t.TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,13 @@ class Where:
     def error(self, message: str) -> DescriptionError:
         """The error to raise for a problem here."""
         return DescriptionError(self.file, self.path, message)
+
+    def checked(self, build: t.Callable[[], T]) -> T:
+        """``build()``; a user error it raises (a template that does not compile) becomes this place's error."""
+        try:
+            return build()
+        except UserError as exc:
+            raise self.error(str(exc)) from None
 
     def __str__(self) -> str:
         """``file: path``, as warnings name a place."""

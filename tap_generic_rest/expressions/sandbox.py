@@ -35,6 +35,10 @@ class TemplateError(UserError):
     """A template failed to compile or evaluate."""
 
 
+class MissingValueError(TemplateError):
+    """An expression read a field or key its value does not have."""
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """The sandbox with the helpers descriptions may call; operators, filters and calls are bounded."""
 
@@ -99,16 +103,17 @@ def parse_expression(expression: str) -> nodes.Template | None:
         return None
 
 
-def is_template_expression(expression: str) -> bool:
+def is_template_expression(expression: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> bool:
     """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
 
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
+    ``variables``: the names of the place (record shaping and error rules add ``record``, ``headers``...).
     """
     tree = parse_expression(expression)
     if tree is None:  # a broken template is reported, not sent as text
-        return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
+        return bool(re.search(r"\b(" + "|".join(variables) + r")\b", expression))
     names = {node.name for node in tree.find_all(nodes.Name)}
-    return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
+    return bool(names) and names <= variables | TEMPLATE_FUNCTIONS and bool(names & variables)
 
 
 def compile_expression(expression: str, label: str) -> t.Callable[..., object]:
@@ -135,8 +140,9 @@ def evaluate(what: str, compiled: t.Callable[..., object], variables: Variables)
     except MemoryError:
         msg = f"{what} ran out of memory (it builds more than {MAX_SIZE:,} characters or items)"
         raise TemplateError(msg) from None
-    except (UndefinedError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError,
-            RecursionError) as exc:
+    except UndefinedError as exc:
+        raise MissingValueError(f"{what} failed: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, RecursionError) as exc:
         msg = f"{what} failed: {exc or type(exc).__name__}"
         raise TemplateError(msg) from None
     if callable(result):

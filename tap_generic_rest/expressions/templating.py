@@ -24,6 +24,7 @@ from jinja2 import nodes
 
 from tap_generic_rest.expressions.datetimes import format_datetime, to_datetime
 from tap_generic_rest.expressions.sandbox import (
+    TEMPLATE_VARIABLES,
     Condition,
     TemplateError,
     Variables,
@@ -48,19 +49,21 @@ def _expression_part(expression: str, source: str) -> Part:
     return lambda variables: evaluate(f"template {source!r}", compiled, variables)
 
 
-def parse_parts(source: str, resolve: Resolver | None = None) -> list[Part]:
+def parse_parts(source: str, resolve: Resolver | None = None,
+                variables: frozenset[str] = TEMPLATE_VARIABLES) -> list[Part]:
     """Split ``source`` into literal text and expressions.
 
     ``{{ expr }}`` naming a template variable is a sandboxed Jinja expression. With a ``resolve``
     (dlt mode), ``{field}`` is a dlt placeholder and ``{{``/``}}`` are literal braces, as in dlt;
-    without one (client headers, auth values) every other character is literal.
+    without one (client headers, auth values) every other character is literal. ``variables``: the
+    template variables of the place (see ``sandbox.is_template_expression``).
     """
     parts: list[Part] = []
     text, i = "", 0
     while i < len(source):
         if source.startswith("{{", i):
             end = source.find("}}", i + 2)
-            if end != -1 and is_template_expression(source[i + 2:end]):
+            if end != -1 and is_template_expression(source[i + 2:end], variables):
                 parts.extend([text] if text else [])
                 parts.append(_expression_part(source[i + 2:end], source))
                 text, i = "", end + 2
@@ -109,11 +112,12 @@ class Template:
         return "".join("" if value is None else str(value) for value in values)
 
 
-def compile_string(source: str, resolve: Resolver | None = None) -> str | Template:
+def compile_string(source: str, resolve: Resolver | None = None,
+                   variables: frozenset[str] = TEMPLATE_VARIABLES) -> str | Template:
     """A literal string (braces unescaped) or a :class:`Template` when ``source`` has expressions."""
     if "{" not in source and "}" not in source:
         return source
-    parts = parse_parts(source, resolve)
+    parts = parse_parts(source, resolve, variables)
     if all(isinstance(part, str) for part in parts):
         return "".join(t.cast("list[str]", parts))
     return Template(source, parts=parts)
@@ -146,26 +150,26 @@ def render_tree(value: object, variables: Variables) -> t.Any:
     return value
 
 
-def template_expressions(value: object) -> list[str]:
-    """The ``{{ ... }}`` template expressions in a raw description value."""
+def template_expressions(value: object, variables: frozenset[str] = TEMPLATE_VARIABLES) -> list[str]:
+    """The ``{{ ... }}`` template expressions in a raw description value (naming ``variables``)."""
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            found += template_expressions(key) + template_expressions(item)
+            found += template_expressions(key, variables) + template_expressions(item, variables)
     elif isinstance(value, list):
         for item in value:
-            found += template_expressions(item)
+            found += template_expressions(item, variables)
     elif isinstance(value, str):
         for match in re.finditer(r"\{\{(.*?)\}\}", value):
-            if is_template_expression(match.group(1)):
+            if is_template_expression(match.group(1), variables):
                 found.append(match.group(1))
     return found
 
 
-def referenced_keys(value: object, variable: str) -> set[str]:
+def referenced_keys(value: object, variable: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()
-    for expression in template_expressions(value):
+    for expression in template_expressions(value, variables):
         tree = parse_expression(expression)
         if tree is None:
             continue  # reported when the value is compiled

@@ -20,6 +20,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tap_generic_rest.description.model import Resource
+    from tap_generic_rest.streams.shaping import RecordShaper
 
 Record = dict[str, t.Any]
 
@@ -27,11 +28,13 @@ Record = dict[str, t.Any]
 class RecordExtractor:
     """The records of one resource's responses."""
 
-    def __init__(self, name: str, resource: Resource, logger: logging.Logger) -> None:
-        """Records of ``resource``."""
+    def __init__(self, name: str, resource: Resource, logger: logging.Logger,
+                 shaper: RecordShaper | None = None) -> None:
+        """Records of ``resource``, shaped by ``shaper`` (record_filter, add_fields, remove_fields)."""
         self._name = name
         self._resource = resource
         self._logger = logger
+        self._shaper = shaper
         self._added = (*(resource.parent.added if resource.parent is not None else ()),
                        *(partition.name for partition in resource.partitions if partition.include_in_record))
 
@@ -52,17 +55,11 @@ class RecordExtractor:
                 f"(the response has: {keys}); fix endpoint.data_selector"
             )
             raise StreamError(msg) from None
-        scalar_key = self._resource.scalar_key
+        records = self._objects(items, where)
+        if self._shaper is not None and self._shaper.active:
+            records = self._shaper.shape(records, response, response_json(response))
         own_keys = [key for key in primary_keys if key not in self._added]
-        for item in items:
-            if not isinstance(item, dict):
-                if not scalar_key:
-                    msg = (
-                        f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
-                        "object; point data_selector at a list of objects, or set records.scalar_key"
-                    )
-                    raise StreamError(msg)
-                item = {scalar_key: item}  # noqa: PLW2901
+        for item in records:
             for key in own_keys:
                 if item.get(key) is None:
                     msg = (
@@ -71,6 +68,21 @@ class RecordExtractor:
                     )
                     raise StreamError(msg)
             yield item
+
+    def _objects(self, items: Iterable[object], where: str) -> Iterator[Record]:
+        """The selected items as objects: scalars wrapped by ``records.scalar_key``, else refused."""
+        scalar_key = self._resource.scalar_key
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+                continue
+            if not scalar_key:
+                msg = (
+                    f"{where}: a selected item is {type(item).__name__} {str(item)[:40]!r}, not an "
+                    "object; point data_selector at a list of objects, or set records.scalar_key"
+                )
+                raise StreamError(msg)
+            yield {scalar_key: item}
 
     def complete(self, row: Record, context: Context | None, replication_key: str | None) -> Record:
         """``row`` with its replication key (None if absent: it is emitted) and the fields taken from its parent."""

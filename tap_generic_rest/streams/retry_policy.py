@@ -15,7 +15,6 @@ from tap_generic_rest.http.auth import RedirectRefusedError
 from tap_generic_rest.http.body import ResponseTooLargeError
 from tap_generic_rest.http.failures import (
     ParentGone,
-    ResponseIgnored,
     TokenRejectedError,
     describe_failure,
     error_code,
@@ -23,6 +22,7 @@ from tap_generic_rest.http.failures import (
 )
 from tap_generic_rest.http.ratelimit import MAX_PAUSE, retry_after_seconds
 from tap_generic_rest.run.progress import plural
+from tap_generic_rest.streams.response_rules import RateLimitedError, ResponseRules
 
 if t.TYPE_CHECKING:
     import logging
@@ -50,17 +50,13 @@ class RetryPolicy:
         """The policy of the requests of the scope's resource."""
         self._scope = scope
         self._logger = logger
+        self._rules = ResponseRules(scope)
 
     def validate(self, response: requests.Response) -> None:
         """Raise what ``response`` means: ignored, retriable, a rejected token, a parent gone, or a failure."""
         self._scope.runtime.gate.observe(response)
         status = response.status_code
-        for rule in self._scope.resource.endpoint.response_actions:
-            if rule.get("status_code", status) == status and rule.get("content", "") in response.text:
-                msg = (f"stream {self._scope.name}: ignored the response from {REDACTOR.url(response.url)} "
-                       f"(HTTP {status})")
-                raise ResponseIgnored(msg)
-        if status < HTTPStatus.BAD_REQUEST:
+        if self._rules.apply(response) or status < HTTPStatus.BAD_REQUEST:
             return
         if status in RETRY_STATUSES:
             raise RetriableAPIError(self._describe(response), response)
@@ -75,14 +71,22 @@ class RetryPolicy:
         return describe_failure(self._scope.name, self._scope.description.auth.settings(), response)
 
     def wait_generator(self) -> Generator[float, t.Any, None]:
-        """Waits between attempts: ``Retry-After`` when given, else exponential from ``backoff_factor``."""
+        """Waits between attempts: the error_handler's backoff strategies, else ``Retry-After``, else
+        exponential from ``backoff_factor``; never more than :data:`MAX_PAUSE`. After a ``rate_limited``
+        rule the wait is a pause of every worker (the run's gate)."""
         factor = float(self._scope.config.get("backoff_factor", 2))
         retry = 0
         exception = yield 0.0  # primed by backoff; the first real wait follows the first failure
         while True:
             retry += 1
-            wait = self._retry_after(exception)
-            exception = yield wait if wait is not None else factor * 2 ** (retry - 1)
+            wait = self._rules.wait(exception, retry)
+            if wait is None:
+                wait = self._retry_after(exception)
+            if wait is None:
+                wait = min(factor * 2.0 ** (retry - 1), MAX_PAUSE)
+            if isinstance(exception, RateLimitedError):
+                self._scope.runtime.gate.pause(wait)
+            exception = yield wait
 
     def _retry_after(self, exception: object) -> float | None:
         """The response's ``Retry-After`` (s); past :data:`MAX_PAUSE` the stream fails in one line."""
@@ -98,8 +102,9 @@ class RetryPolicy:
         return wait
 
     def max_tries(self) -> int:
-        """Attempts per request: ``max_retries`` + 1."""
-        return int(self._scope.config.get("max_retries", 3)) + 1
+        """Attempts per request: the error_handler's ``max_retries`` (else the setting's) + 1."""
+        retries = self._rules.handler.max_retries
+        return int(self._scope.config.get("max_retries", 3) if retries is None else retries) + 1
 
     def on_backoff(self, details: t.Any) -> None:
         """Log one retry (the URL redacted)."""

@@ -27,6 +27,7 @@ from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.restart import Restart
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
+from tap_generic_rest.streams.shaping import RecordShaper, remember_partition
 from tap_generic_rest.streams.state_index import IndexedStateManager, PartitionStarts, StateThrottle
 from tap_generic_rest.streams.window import IncrementalWindow
 from tap_generic_rest.streams.windows import DateWindows, Interval
@@ -72,7 +73,8 @@ class GenericStream(RESTStream[t.Any]):
         scope = Scope(name, resource, self.description, config, runtime)
         self.request_builder = RequestBuilder(scope, self.window.variables)
         self.retry_policy = RetryPolicy(scope, self.logger)
-        self.extractor = RecordExtractor(name, resource, self.logger)
+        self.shaper = RecordShaper(name, resource, self.window.variables, self.logger)
+        self.extractor = RecordExtractor(name, resource, self.logger, self.shaper)
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.fanout = FanOut(name, resource, config, self.logger)
         self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
@@ -177,7 +179,8 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        return self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
+        decorated = self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
+        return lambda prepared, context: remember_partition(decorated(prepared, context), context)
 
     # -- records -------------------------------------------------------------------------------------------
     @override
@@ -275,8 +278,10 @@ class GenericStream(RESTStream[t.Any]):
 
 
 def _report_discards(stream: GenericStream) -> None:
-    """One warning per stream (``stream`` and its descendants) for what its schema contract discarded."""
+    """One line per stream (``stream`` and its descendants) for what its schema contract discarded and its
+    record_filter dropped."""
     stream.evolver.report()
+    stream.shaper.report()
     for child in stream.child_streams:
         if isinstance(child, GenericStream):
             _report_discards(child)

@@ -12,6 +12,7 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from tap_generic_rest.errors import StreamError
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored, TokenRejectedError
+from tap_generic_rest.streams.response_rules import RateLimitedError
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
 
@@ -28,12 +29,16 @@ class Gate:
     def __init__(self) -> None:
         self.waits = 0
         self.observed: list[int] = []
+        self.paused: list[float] = []
 
     def wait(self) -> None:
         self.waits += 1
 
     def observe(self, response: requests.Response) -> None:
         self.observed.append(response.status_code)
+
+    def pause(self, seconds: float) -> None:
+        self.paused.append(seconds)
 
 
 class Authenticator:
@@ -153,3 +158,45 @@ def test_a_network_error_names_the_request_and_the_fix(describe: Describe) -> No
         "stream apps: could not connect (connection refused or reset) for GET https://api.test/apps "
         "(gave up after 1 attempt); check base_url, the network, or raise request_timeout"
     )
+
+
+def test_a_rate_limited_rule_pauses_every_worker_and_a_retry_rule_does_not(describe: Describe) -> None:
+    handler = {"response_filters": [{"predicate": "{{ response.error.code == 'RATE' }}", "action": "rate_limited"},
+                                    {"predicate": "{{ headers['X-Busy'] == '1' }}", "action": "retry"}],
+               "backoff_strategies": [{"type": "exponential", "factor": 1.5}], "max_retries": 7}
+    runtime = Runtime()
+    retries = policy(describe({**APPS, "endpoint": {"path": "apps", "error_handler": handler}}), runtime=runtime)
+    retries.validate(response(200, {"data": []}))  # no rule matches: a success
+    with pytest.raises(RateLimitedError) as limited:
+        retries.validate(response(200, {"error": {"code": "RATE"}}))
+    with pytest.raises(RetriableAPIError) as busy:
+        retries.validate(response(200, {}, headers={"X-Busy": "1"}))
+    assert not isinstance(busy.value, RateLimitedError)
+    waits = retries.wait_generator()
+    next(waits)
+    assert [waits.send(limited.value), waits.send(busy.value), waits.send(limited.value)] == [1.5, 3.0, 6.0]
+    assert runtime.gate.paused == [1.5, 6.0]
+    assert retries.max_tries() == 8
+
+
+def test_without_an_error_handler_the_settings_decide(describe: Describe) -> None:
+    retries = policy(describe(APPS), config={"max_retries": 5, "backoff_factor": 200})
+    waits = retries.wait_generator()
+    next(waits)
+    assert (retries.max_tries(), waits.send(RetriableAPIError("x", response(500)))) == (6, 200.0)
+    assert waits.send(RetriableAPIError("x", response(500))) == 300.0  # capped
+
+
+@pytest.mark.parametrize(("match", "expected"), [("all", False), ("any", True)])
+def test_a_rule_matches_every_criterion_or_any(match: str, expected: bool, describe: Describe) -> None:
+    handler = {"response_filters": [{"http_codes": [403], "error_message_contains": "quota", "match": match,
+                                     "action": "ignore"}]}
+    retries = policy(describe({**APPS, "endpoint": {"path": "apps", "error_handler": handler}}))
+    with pytest.raises(ResponseIgnored):
+        retries.validate(response(403, {"error": "quota"}))
+    if expected:
+        with pytest.raises(ResponseIgnored):
+            retries.validate(response(403, {"error": "forbidden"}))
+    else:
+        with pytest.raises(StreamError):
+            retries.validate(response(403, {"error": "forbidden"}))
