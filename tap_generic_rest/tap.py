@@ -146,6 +146,7 @@ class TapGenericRest(Tap):
             if missing:
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
+            auth.check(self.config)  # a key that does not parse, a login URL on another host, a store not writable
         self._check_setting_reads(resources)
 
     def _check_setting_reads(self, resources: t.Iterable[Resource]) -> None:
