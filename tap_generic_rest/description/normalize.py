@@ -84,10 +84,8 @@ def normalize_auth(spec: object, where: Where, base_url: str = "") -> dict[str, 
         return None
     auth: dict[str, t.Any] = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
-    if auth["type"] == "session_token" and isinstance(spec, str):
-        raise where.error("session_token needs its login request and session_token_path (or session_token_header); "
-                          "write the auth as an object, e.g. {type: session_token, login: {path: /login, json: "
-                          "...}, session_token_path: token}")
+    if auth["type"] == "session_token":
+        _check_session_token(auth, isinstance(spec, str), where)
     if "session" in auth:
         raise where.at("session").error("a requests session is Python only; not supported")
     if auth.get("location") == "cookie":
@@ -105,6 +103,18 @@ def normalize_auth(spec: object, where: Where, base_url: str = "") -> dict[str, 
     if AUTH_TYPES[auth["type"]].keeps_place:
         auth.update({BASE_URL: base_url, WHERE: where.path})
     return auth
+
+
+def _check_session_token(auth: dict[str, t.Any], shorthand: bool, where: Where) -> None:
+    if shorthand:
+        raise where.error("session_token needs its login request and session_token_path (or session_token_header); "
+                          "write the auth as an object, e.g. {type: session_token, login: {path: /login, json: "
+                          "...}, session_token_path: token}")
+    places = [key for key in ("session_token_path", "session_token_header") if key in auth]
+    if len(places) != 1:
+        raise where.error("session_token reads the token from one place: set session_token_path (a dotted path into "
+                          "the login response's JSON) or session_token_header (a response header), "
+                          f"{'not both' if places else 'one of them'}")
 
 
 def _refuse_python_only(resource: dict[str, t.Any], where: Where) -> None:

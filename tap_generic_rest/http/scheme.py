@@ -65,6 +65,12 @@ class Auth:
         """The API's base URL: the ``base_url`` setting, else the description's."""
         return str(config.get("base_url") or self.spec.get(BASE_URL) or "")
 
+    def absolute(self, config: Config, url: str) -> str:
+        """``url`` as is when absolute, else a path joined to the base URL."""
+        if url.startswith(("http://", "https://")):
+            return url
+        return f"{self.base_url(config).rstrip('/')}/{url.lstrip('/')}"
+
     def where(self, field: str = "") -> str:
         """The place of the auth (or of one of its fields) in the description, for error lines."""
         place = str(self.spec.get(WHERE) or "auth")

@@ -44,11 +44,12 @@ class TokenAuth(Auth):
         return str(config.get("user_agent") or f"tap-generic-rest/{__version__}")
 
     def endpoint(self, config: Config) -> TokenEndpoint:
-        """The token endpoint (the ``token_url`` setting overrides ``access_token_url``) and how to ask it."""
+        """The token endpoint (the ``token_url`` setting overrides ``access_token_url``; a path is joined to the
+        base URL) and how to ask it."""
         scopes = self.spec.get("scopes") or ()
         expiration = self.spec.get("default_token_expiration")
         return TokenEndpoint(
-            url=str(config.get("token_url") or self.value(config, "access_token_url")),
+            url=self.absolute(config, str(config.get("token_url") or self.value(config, "access_token_url"))),
             user_agent=self.user_agent(config),
             client_id=self.value(config, "client_id"),
             client_secret=self.value(config, "client_secret"),
@@ -101,8 +102,7 @@ class SessionToken(TokenAuth):
 
     def login_url(self, config: Config) -> str:
         """The login URL: ``login.path`` joined to the base URL, or an absolute URL on the API's host."""
-        base, path = self.base_url(config), str(self.spec["login"]["path"])
-        url = path if path.startswith(("http://", "https://")) else f"{base.rstrip('/')}/{path.lstrip('/')}"
+        base, url = self.base_url(config), self.absolute(config, str(self.spec["login"]["path"]))
         if urlsplit(url)[:2] != urlsplit(base)[:2]:
             msg = (f"{self.where('login.path')}: {url} is not on the API's scheme, host and port ({base}); the login "
                    "request carries credentials, so it is sent only there (write a path relative to base_url)")

@@ -51,6 +51,7 @@ class AuthServerState:
     delay: float = 0.0  # seconds each /items answer takes
     revoke_after_page: int | None = None  # every access token is revoked once this page was served
     refuse_all: bool = False  # /items answers 401 whatever the credential
+    token_failures: list[int] = field(default_factory=list)  # statuses the next token requests get (Retry-After: 1)
     algorithm: str = "HS256"
     refresh_tokens: set[str] = field(default_factory=lambda: {FIRST_REFRESH_TOKEN})
     access: dict[str, float] = field(default_factory=dict)  # token -> expiry (monotonic)
@@ -104,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _token(self, body: str) -> tuple[int, dict[str, t.Any], dict[str, str]]:
         state, form = self.server.state, {k: v[0] for k, v in parse_qs(body).items()}
+        if state.token_failures:
+            return state.token_failures.pop(0), {"error": "try later"}, {"Retry-After": "1"}
         if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return self._jwt_bearer(form)
         if form.get("grant_type") != "refresh_token":

@@ -107,3 +107,12 @@ def test_a_new_refresh_token_setting_wins_over_an_older_store(tmp_path: Path) ->
         run = sync(server, tmp_path, refresh_auth(server), **SETTINGS, refresh_token_store=str(store)).succeeded()
         assert ids(run) == ALL_IDS
         assert [form["refresh_token"] for form in token_requests(server)] == [[FIRST_REFRESH_TOKEN]]
+
+
+def test_token_requests_retry_429_and_5xx_honouring_retry_after(tmp_path: Path) -> None:
+    state = AuthServerState(token_failures=[429, 503])
+    with AuthServer(state) as server:
+        run = sync(server, tmp_path, {**AUTH, "client_auth": "body"}, **SETTINGS).succeeded()  # a path: base_url's
+        assert ids(run) == ALL_IDS
+        assert len(token_requests(server)) == 3
+        assert run.stderr.count("OAuth token request to " + server.url + "/oauth/token: retrying in 1.0 s") == 2
