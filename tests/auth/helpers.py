@@ -15,11 +15,13 @@ ITEMS = object_schema("id", "page", types={"id": {"type": "integer"}, "page": {"
 PAGINATOR = {"type": "cursor", "cursor_path": "next_page", "cursor_param": "page"}
 
 
-def sync(server: AuthServer, directory: Path, auth: dict[str, t.Any], **settings: t.Any) -> TapRun:
+def sync(server: AuthServer, directory: Path, auth: dict[str, t.Any], *, env: dict[str, str] | None = None,
+         **settings: t.Any) -> TapRun:
     """Run the tap (a subprocess, as a user does) over ``/items`` with ``auth``; every secret checked absent."""
     items = resource(endpoint={"paginator": PAGINATOR})
     path = write_description(directory, items, base_url=server.url, auth=auth, schemas={"items.json": ITEMS})
-    run = run_tap(config={"api_description": str(path), **FAST, "max_retries": 2, **settings}, directory=directory)
+    config = {"api_description": str(path), **FAST, "max_retries": 2, **settings}
+    run = run_tap(config=config, directory=directory, env=env)
     assert_no_secrets(run, server, *(str(value) for value in settings.values() if isinstance(value, str)
                                      and value not in (str(path),) and not value.startswith("/")))
     return run

@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from tests.safety.helpers import LoopbackServer
+
 CLIENT_ID = "client-id-4711"
 CLIENT_SECRET = "client-secret-s3cr3t-0815"
 FIRST_REFRESH_TOKEN = "refresh-token-first-9f8e7d"
@@ -195,33 +197,16 @@ class _Server(ThreadingHTTPServer):
     lock: threading.Lock
 
 
-class AuthServer:
+class AuthServer(LoopbackServer):
     """The server on an ephemeral loopback port (a context manager)."""
 
     def __init__(self, state: AuthServerState) -> None:
         """Bind the port."""
         self.state = state
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.state, self._server.lock = state, threading.Lock()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.state, server.lock = state, threading.Lock()
+        super().__init__(server)
 
     def secrets(self) -> list[str]:
         """Every secret the server knows or issued."""
         return [CLIENT_SECRET, FIRST_REFRESH_TOKEN, PASSWORD, *self.state.issued]
-
-    def __enter__(self) -> AuthServer:
-        """Serve."""
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Stop and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

@@ -46,6 +46,15 @@ def test_a_session_from_a_header_sent_as_a_query_parameter(tmp_path: Path) -> No
         assert all("session=session-1-" in target for target in targets), targets
 
 
+def test_debug_logs_mask_the_session_in_urls(tmp_path: Path) -> None:
+    auth = session_auth(inject={"type": "param", "name": "session"}, expiration_duration="PT1S")
+    with AuthServer(AuthServerState(mode="session", session_ttl=1, delay=0.4, pages=4)) as server:
+        run = sync(server, tmp_path, auth, env={"TAP_GENERIC_REST_LOGLEVEL": "DEBUG"}, **CREDENTIALS).succeeded()
+        assert ids(run) == list(range(1, 17))
+        assert len(logins(server)) >= 2
+        assert "session=****" in run.stderr  # the debug lines name each URL: its session masked (and checked above)
+
+
 def test_the_session_is_renewed_when_it_expires(tmp_path: Path) -> None:
     state = AuthServerState(mode="session", session_ttl=2, delay=0.5, pages=6)
     with AuthServer(state) as server:

@@ -9,12 +9,15 @@ import stat
 import typing as t
 
 import pytest
+import requests
 
 from tap_generic_rest.description.load import parse_description
 from tap_generic_rest.errors import AuthError, DescriptionError
 from tap_generic_rest.http.auth import build_auth
+from tap_generic_rest.http.renewing import Injection, RenewingAuthenticator
 from tap_generic_rest.http.session_token import duration_seconds
 from tap_generic_rest.http.token_store import RefreshTokenStore
+from tap_generic_rest.run.runtime import SharedAuthenticator
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -126,3 +129,28 @@ def test_a_store_whose_folder_cannot_be_made_is_one_line(tmp_path: Path) -> None
     (tmp_path / "file").write_text("")
     with pytest.raises(AuthError, match=r"refresh_token_store .*/file/rt\.json: cannot create its folder \("):
         RefreshTokenStore(str(tmp_path / "file" / "rt.json"), "configured").check()
+
+
+class Sessions(RenewingAuthenticator):
+    """Hands out session-1, session-2, ... as a query parameter."""
+
+    def __init__(self) -> None:
+        super().__init__(Injection("param", "sid", ""))
+        self.count = 0
+
+    def obtain(self) -> tuple[str, float | None]:
+        self.count += 1
+        return f"session-{self.count}", None
+
+
+def test_workers_refused_with_the_same_session_renew_it_once() -> None:
+    shared = SharedAuthenticator(Sessions())
+    first = shared(requests.Request("GET", "https://api.test/items?page=1").prepare())
+    second = shared(requests.Request("GET", "https://api.test/items?page=2").prepare())
+    assert first.url == "https://api.test/items?page=1&sid=session-1"
+    shared.renew(first)
+    shared.renew(second)  # refused with the same session: already renewed
+    third = shared(requests.Request("GET", "https://api.test/items?page=3").prepare())
+    assert third.url == "https://api.test/items?page=3&sid=session-2"
+    shared.renew(third)
+    assert shared(requests.Request("GET", "https://api.test/items").prepare()).url.endswith("sid=session-3")
