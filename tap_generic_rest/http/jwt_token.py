@@ -2,10 +2,10 @@
 token, the JWT-bearer grant (``oauth``) exchanges one for an access token.
 
 Claims: ``jwt_payload`` (templates rendered over the settings) plus ``iat`` and ``nbf`` (now) and ``exp`` (now +
-``token_duration``); headers: ``jwt_headers`` plus PyJWT's ``alg`` and ``typ``. HMAC algorithms (``HS*``) take the
-key as text; the others a PEM private key (``\\n`` written for line breaks, as in an environment variable, is
-read as line breaks). A key that does not fit the algorithm is one line, checked before any request, and never
-echoed.
+``token_duration``); headers: ``jwt_headers`` plus ``alg`` (from ``algorithm`` only) and ``typ``. HMAC algorithms
+(``HS*``) take the key as text; the others a PEM private key (``\\n`` written for line breaks, as in an
+environment variable, is read as line breaks). A key that does not fit the algorithm is one line, checked before
+any request, and never echoed.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class JwtSigner:
         """Load the key (one line when it does not fit ``algorithm``; ``where`` names the key's place)."""
         self.algorithm = algorithm
         self.duration = duration
-        self._headers = dict(headers or {})
+        self._headers = {key: value for key, value in (headers or {}).items() if key != "alg"}  # `algorithm` says
         self._payload = dict(payload or {})
         self._key = _load_key(key, algorithm, where)
         try:

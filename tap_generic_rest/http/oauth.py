@@ -134,7 +134,9 @@ class JwtBearerAuthenticator(TokenGrantAuthenticator):
 
     @override
     def grant_fields(self) -> dict[str, str]:
-        return {"assertion": self._signer.sign()}
+        assertion = self._signer.sign()
+        REDACTOR.add(assertion)
+        return {"assertion": assertion}
 
     @override
     def hint(self, code: str, status: int) -> str:

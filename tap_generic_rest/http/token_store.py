@@ -48,24 +48,29 @@ class RefreshTokenStore:
             raise self._error("cannot create its folder", exc) from None
         if not os.access(self.path.parent, os.W_OK):
             raise AuthError(f"refresh_token_store {self.path}: its folder cannot be written; choose a writable path")
-        self.load()
+        self._read()
 
     def load(self) -> str | None:
         """The stored token when it continues the configured token's chain (else None: the setting is newer)."""
+        token, seeded_from = self._read()
+        if token is not None and seeded_from != self._seed:
+            LOGGER.info("The refresh_token setting changed since %s was written: using the setting", self.path)
+            return None
+        return token
+
+    def _read(self) -> tuple[str | None, object]:
+        """The stored token and the fingerprint it was seeded from ((None, None): no file yet)."""
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return None
+            return None, None
         except (OSError, ValueError) as exc:
             raise self._error("cannot be read", exc) from None
         token = document.get("refresh_token") if isinstance(document, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthError(f"refresh_token_store {self.path}: holds no refresh_token; delete the file to start "
                             "again from the refresh_token setting")
-        if document.get("seeded_from") != self._seed:
-            LOGGER.info("The refresh_token setting changed since %s was written: using the setting", self.path)
-            return None
-        return token
+        return token, document.get("seeded_from")
 
     def save(self, token: str) -> None:
         """Keep ``token`` for the next run: written atomically, readable by the owner only."""

@@ -154,3 +154,24 @@ def test_workers_refused_with_the_same_session_renew_it_once() -> None:
     assert third.url == "https://api.test/items?page=3&sid=session-2"
     shared.renew(third)
     assert shared(requests.Request("GET", "https://api.test/items").prepare()).url.endswith("sid=session-3")
+
+
+def test_the_algorithm_alone_names_alg_in_the_jwt_header() -> None:
+    import jwt
+
+    from tap_generic_rest.http.jwt_token import JwtSigner
+
+    signer = JwtSigner(key="k" * 32, algorithm="HS256", duration=60, where="client.auth.secret_key",
+                       headers={"alg": "none", "kid": "key-1"}, payload={"iss": "me"})
+    token, lifetime = signer.signed()
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "kid": "key-1", "typ": "JWT"}
+    assert 0 < lifetime <= 60
+
+
+def test_a_bare_type_name_reads_every_credential_from_its_setting(tmp_path: Path) -> None:
+    (tmp_path / "items.json").write_text(json.dumps({"type": "object", "properties": {"id": {"type": "string"}}}))
+    doc = {"client": {"base_url": "https://api.test", "auth": "oauth2_refresh_token"},
+           "resources": [{"name": "items", "primary_key": "id", "schema": "items.json", "endpoint": {"path": "/i"}}]}
+    auth = parse_description(doc, origin="test", root=tmp_path).auth
+    assert auth.settings() == {"client_id": True, "client_secret": True, "refresh_token": True, "token_url": True}
+    assert auth.missing({"client_id": "c", "refresh_token": "r"}) == ["client_secret", "token_url"]
