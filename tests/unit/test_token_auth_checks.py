@@ -175,3 +175,12 @@ def test_a_bare_type_name_reads_every_credential_from_its_setting(tmp_path: Path
     auth = parse_description(doc, origin="test", root=tmp_path).auth
     assert auth.settings() == {"client_id": True, "client_secret": True, "refresh_token": True, "token_url": True}
     assert auth.missing({"client_id": "c", "refresh_token": "r"}) == ["client_secret", "token_url"]
+
+
+def test_pyjwt_and_cryptography_load_only_for_a_jwt() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, tap_generic_rest.tap; print(sorted({'jwt', 'cryptography'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert loaded.strip() == "[]"  # ~0.4 s of start-up that runs without a JWT do not pay
