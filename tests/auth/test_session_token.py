@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import typing as t
 
-from tests.auth.helpers import ids, sync
+from tests.auth.helpers import ITEMS, PAGINATOR, assert_no_secrets, ids, sync
 from tests.auth.server import PASSWORD, USERNAME, AuthServer, AuthServerState
+from tests.safety.helpers import FAST, resource, run_tap, write_description
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -91,3 +92,13 @@ def test_a_login_on_another_host_is_refused_before_any_request(tmp_path: Path) -
         line = sync(server, tmp_path, auth, **CREDENTIALS).error()
         assert "client.auth.login.path: http://elsewhere.test/login is not on the API's scheme, host and port" in line
         assert not server.state.received
+
+
+def test_an_endpoint_auth_logs_in_again_once_on_a_401(tmp_path: Path) -> None:
+    items = resource(endpoint={"paginator": PAGINATOR, "auth": session_auth()})
+    with AuthServer(AuthServerState(mode="session", revoke_after_page=2)) as server:
+        path = write_description(tmp_path, items, base_url=server.url, schemas={"items.json": ITEMS})
+        run = run_tap(config={"api_description": str(path), **FAST, **CREDENTIALS}, directory=tmp_path).succeeded()
+        assert ids(run) == ALL_IDS
+        assert len(logins(server)) == 2
+        assert_no_secrets(run, server)
