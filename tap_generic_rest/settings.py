@@ -27,10 +27,16 @@ CREDENTIALS: dict[str, Credential] = {
     "api_key": Credential((("api_key", "api_key"),)),
     "password": Credential((("http_basic", "password"),)),
     "access_token": Credential((("bearer", "token"),)),
-    "client_id": Credential((("oauth2_client_credentials", "client_id"),)),
-    "client_secret": Credential((("oauth2_client_credentials", "client_secret"),)),
-    "token_url": Credential((("oauth2_client_credentials", "access_token_url"),), secret=False,
-                            description="OAuth2 token endpoint (overrides the description's)."),
+    "client_id": Credential((("oauth2_client_credentials", "client_id"), ("oauth2_refresh_token", "client_id"))),
+    "client_secret": Credential((("oauth2_client_credentials", "client_secret"),
+                                 ("oauth2_refresh_token", "client_secret"))),
+    "token_url": Credential((("oauth2_client_credentials", "access_token_url"),
+                             ("oauth2_refresh_token", "access_token_url"), ("oauth2_jwt_bearer", "access_token_url")),
+                            secret=False, description="OAuth2 token endpoint (overrides the description's)."),
+    "refresh_token": Credential((("oauth2_refresh_token", "refresh_token"),),
+                                description="OAuth2 refresh token (a rotated one is kept in refresh_token_store)."),
+    "secret_key": Credential((("jwt", "secret_key"), ("oauth2_jwt_bearer", "secret_key")),
+                             description="Key signing JWTs: the HMAC secret (HS*) or a PEM private key."),
 }
 SECRET_SETTINGS = tuple(name for name, credential in CREDENTIALS.items() if credential.secret)
 
@@ -64,6 +70,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         "start_date",
         th.DateTimeType,
         description="Incremental streams start here when they have no bookmark (RFC 3339, UTC).",
+    ),
+    th.Property(
+        "refresh_token_store",
+        th.StringType,
+        description="File keeping a refresh token the API rotates, for the next run (written 0600; see "
+        "docs/extensions.md).",
     ),
     th.Property("user_agent", th.StringType, description="User-Agent header (default tap-generic-rest/<version>)."),
     th.Property(

@@ -146,6 +146,7 @@ class TapGenericRest(Tap):
             if missing:
                 raise SettingsError(f"missing setting(s) {', '.join(missing)} required by {needed_by}; "
                                     f"{_how_to_set(missing)}")
+            auth.check(self.config)  # a key that does not parse, a login URL on another host, a store not writable
         self._check_setting_reads(resources)
         for partition in (partition for resource in resources for partition in resource.partitions):
             partition.resolve(self.config)  # a list read from a setting: a bad value fails now, in one line

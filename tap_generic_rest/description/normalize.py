@@ -22,6 +22,7 @@ import typing as t
 
 from tap_generic_rest.description.where import Where
 from tap_generic_rest.http.auth import AUTH_TYPES, FILLED
+from tap_generic_rest.http.scheme import BASE_URL, WHERE
 from tap_generic_rest.settings import credential_setting
 
 LOGGER = logging.getLogger("tap-generic-rest")
@@ -40,7 +41,7 @@ class Normalized(t.NamedTuple):
 
 def normalize(doc: dict[str, t.Any], where: Where) -> Normalized:
     """A validated dlt config in its normalized form (see the module docstring)."""
-    client_auth = normalize_auth(doc["client"].get("auth"), where.at("client.auth"))
+    client_auth = normalize_auth(doc["client"].get("auth"), where.at("client.auth"), doc["client"]["base_url"])
     defaults = copy.deepcopy(doc.get("resource_defaults") or {})
     if isinstance(defaults.get("endpoint"), str):
         defaults["endpoint"] = {"path": defaults["endpoint"]}
@@ -68,7 +69,7 @@ def _resource(raw: str | dict[str, t.Any], defaults: dict[str, t.Any], client: d
     if endpoint.get("auth") is None:
         endpoint.pop("auth", None)
     else:
-        endpoint["auth"] = normalize_auth(endpoint["auth"], where.at("endpoint.auth"))
+        endpoint["auth"] = normalize_auth(endpoint["auth"], where.at("endpoint.auth"), client["base_url"])
     _body(endpoint, where)
     for key in LOADER_KEYS:
         if key in merged and key not in warned:
@@ -77,12 +78,14 @@ def _resource(raw: str | dict[str, t.Any], defaults: dict[str, t.Any], client: d
     return merged
 
 
-def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
+def normalize_auth(spec: object, where: Where, base_url: str = "") -> dict[str, t.Any] | None:
     """An auth config as a dict with ``type`` (None: no auth); left-out credentials read their setting."""
     if spec is None:
         return None
     auth: dict[str, t.Any] = {"type": spec} if isinstance(spec, str) else dict(t.cast("dict[str, t.Any]", spec))
     auth.setdefault("type", "bearer")
+    if auth["type"] == "session_token":
+        _check_session_token(auth, isinstance(spec, str), where)
     if "session" in auth:
         raise where.at("session").error("a requests session is Python only; not supported")
     if auth.get("location") == "cookie":
@@ -97,7 +100,21 @@ def normalize_auth(spec: object, where: Where) -> dict[str, t.Any] | None:
         auth[field] = "{{ config." + setting + " }}"
         if not required:  # dlt reads it from its secrets and refuses it missing: required when left out
             auth.setdefault(FILLED, []).append(field)
+    if AUTH_TYPES[auth["type"]].keeps_place:
+        auth.update({BASE_URL: base_url, WHERE: where.path})
     return auth
+
+
+def _check_session_token(auth: dict[str, t.Any], shorthand: bool, where: Where) -> None:
+    if shorthand:
+        raise where.error("session_token needs its login request and session_token_path (or session_token_header); "
+                          "write the auth as an object, e.g. {type: session_token, login: {path: /login, json: "
+                          "...}, session_token_path: token}")
+    places = [key for key in ("session_token_path", "session_token_header") if key in auth]
+    if len(places) != 1:
+        raise where.error("session_token reads the token from one place: set session_token_path (a dotted path into "
+                          "the login response's JSON) or session_token_header (a response header), "
+                          f"{'not both' if places else 'one of them'}")
 
 
 def _refuse_python_only(resource: dict[str, t.Any], where: Where) -> None:

@@ -128,6 +128,8 @@ def _explain(error: ValidationError) -> str:
     if error.validator == "pattern":
         if str(error.validator_value).startswith("^https?://"):
             return f"{value!r} is not an http(s) URL; use e.g. https://api.example.com"
+        if str(error.validator_value).startswith("^P"):
+            return f"{value!r} is not an ISO 8601 duration of weeks, days, hours, minutes or seconds; use e.g. PT1H"
         return f"{value!r} is not a valid name; use lowercase letters, digits and underscores, e.g. api_key"
     if error.validator in {"oneOf", "anyOf"} and isinstance(value, (str, list)):
         return f"{value!r} is not a valid value here: {error.message}"

@@ -1,117 +1,159 @@
-"""OAuth2 client credentials: one token per run, fetched with retries, renewed before it expires.
+"""OAuth2 token grants: one token per run, fetched with retries, renewed before it expires and once on a 401.
 
-The token request follows redirects only on the same host (``SameHostSession``), like data requests,
-and carries the data requests' ``Accept`` and ``User-Agent``; a refused request ends
-the run with one line naming the settings to check (``AuthError``); the token joins the redactor.
+The grants share one token client (``TokenGrantAuthenticator``): client credentials, a refresh token
+(``refresh_token``) and the JWT-bearer grant. The token request follows redirects only on the same host, like
+data requests, and carries their ``Accept`` and ``User-Agent`` (``token_request``); the client authenticates in the
+body or with HTTP Basic (``client_secret_basic``); a refused request ends the run with one line naming the settings
+to check (``AuthError``); every token joins the redactor.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import time
+import base64
 import typing as t
+from dataclasses import dataclass, field
 
-import requests
-from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, AuthError
-from tap_generic_rest.http.session import RedirectRefusedError, SameHostSession
+from tap_generic_rest.http.renewing import RenewingAuthenticator, value_at
+from tap_generic_rest.http.token_request import auth_session, send_with_retries
 
-#: Seconds before expiry at which an OAuth token is renewed.
-TOKEN_RENEWAL_MARGIN = 60
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+if t.TYPE_CHECKING:
+    import requests
+
+    from tap_generic_rest.http.jwt_token import JwtSigner
+
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
-class ClientCredentialsAuthenticator(OAuthAuthenticator):
-    """OAuth2 client credentials: one token reused until 60 s before expiry, renewable on demand."""
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """A token endpoint and how to ask it: the client's credentials, scopes, extra body fields, response names."""
 
-    def __init__(
-        self,
-        *,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        user_agent: str,
-        request_data: t.Mapping[str, t.Any] | None = None,
-        default_expiration: int | None = None,
-    ) -> None:
-        """Keep the token endpoint, credentials, extra body fields and default lifetime; token requests
-        carry the data requests' headers."""
-        super().__init__(
-            auth_endpoint=token_url, client_id=client_id, client_secret=client_secret
-        )
-        self._token_session = SameHostSession()  # the client secret never follows a redirect to another host
-        self._token_session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
-        self._request_data = dict(request_data or {})
-        self._default_expiration = default_expiration
+    url: str
+    user_agent: str
+    client_id: str = ""
+    client_secret: str = ""
+    client_auth: str = "body"  # body | basic (client_secret_basic)
+    scopes: tuple[str, ...] = ()
+    extra_body: t.Mapping[str, t.Any] = field(default_factory=dict)
+    access_token_name: str = "access_token"
+    expires_in_name: str = "expires_in"
+    default_expiration: float | None = None
 
-    @property
+    def client_fields(self) -> dict[str, str]:
+        """The client's credentials in the body (``client_auth: body``, the client id given)."""
+        if self.client_auth != "body" or not self.client_id:
+            return {}
+        return {"client_id": self.client_id, **({"client_secret": self.client_secret} if self.client_secret else {})}
+
+    def basic_header(self) -> dict[str, str]:
+        """``Authorization: Basic`` with the client's credentials (``client_auth: basic``), masked in logs."""
+        if self.client_auth != "basic":
+            return {}
+        pair = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        REDACTOR.add(pair)
+        return {"Authorization": f"Basic {pair}"}
+
+
+class TokenGrantAuthenticator(RenewingAuthenticator):
+    """One OAuth2 grant against a token endpoint (the grant's own fields: ``grant_fields``)."""
+
+    grant_type: t.ClassVar[str]
+    renews_on_401 = False  # a 401 renews the token only when it says invalid_token (client credentials)
+
+    def __init__(self, endpoint: TokenEndpoint) -> None:
+        """Keep the endpoint; token requests carry the data requests' headers."""
+        super().__init__()
+        self.endpoint = endpoint
+        self._token_session = auth_session(endpoint.user_agent)  # the client secret never follows a redirect away
+
+    def grant_fields(self) -> dict[str, str]:
+        """The grant's own body fields (the refresh token, the assertion)."""
+        return {}
+
+    def request_body(self) -> dict[str, t.Any]:
+        """The token request's form body."""
+        scope = {"scope": " ".join(self.endpoint.scopes)} if self.endpoint.scopes else {}
+        return {"grant_type": self.grant_type, **self.grant_fields(), **scope, **self.endpoint.client_fields(),
+                **self.endpoint.extra_body}
+
+    def hint(self, code: str, status: int) -> str:
+        """What to check when the token endpoint refuses (``code``: the OAuth ``error``)."""
+        if code == "invalid_client" or status in {401, 403}:
+            return "check the client_id and client_secret settings"
+        return "check the token_url setting"
+
+    def received(self, document: t.Mapping[str, t.Any]) -> None:
+        """Called with every token response (a rotated refresh token)."""
+
     @override
-    def oauth_request_body(self) -> dict[str, t.Any]:
-        return {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            **self._request_data,
-        }
-
-    @override
-    def is_token_valid(self) -> bool:
-        if self.last_refreshed is None or not getattr(self, "access_token", None):
-            return False
-        if not self.expires_in:
-            return True
-        age = (dt.datetime.now(dt.UTC) - self.last_refreshed).total_seconds()
-        return age < self.expires_in - TOKEN_RENEWAL_MARGIN
-
-    def invalidate(self) -> None:
-        """Forget the token, so the next request fetches a new one."""
-        self.last_refreshed = None
-
-    @override
-    def update_access_token(self) -> None:
-        url = self.auth_endpoint
-        requested_at = dt.datetime.now(dt.UTC)
-        response = self._post_with_retries(url)
+    def obtain(self) -> tuple[str, float | None]:
+        url = self.endpoint.url
+        response = send_with_retries(self._token_session, "OAuth token request", "POST", url,
+                                     data=self.request_body(), headers=self.endpoint.basic_header())
         if response.status_code != 200:
             code = _oauth_error_code(response)
-            hint = (
-                "check the client_id and client_secret settings"
-                if code == "invalid_client" or response.status_code in {401, 403}
-                else "check the token_url setting"
-            )
-            msg = (
-                f"OAuth token request to {REDACTOR.url(url)} failed: HTTP "
-                f"{response.status_code} {code or response.reason}; {hint}"
-            )
+            msg = (f"OAuth token request to {REDACTOR.url(url)} failed: HTTP {response.status_code} "
+                   f"{code or response.reason}; {self.hint(code, response.status_code)}")
+            raise AuthError(REDACTOR.text(msg))
+        document = _json_object(response)
+        token = value_at(document, self.endpoint.access_token_name)
+        if not isinstance(token, (str, int)) or token == "":
+            msg = f"OAuth token response from {REDACTOR.url(url)} has no {self.endpoint.access_token_name}"
             raise AuthError(msg)
-        try:
-            token = response.json()
-            self.access_token = str(token["access_token"])
-        except (ValueError, KeyError, TypeError):
-            msg = f"OAuth token response from {REDACTOR.url(url)} has no access_token"
-            raise AuthError(msg) from None
-        REDACTOR.add(self.access_token)
-        expires_in = token.get("expires_in")
-        self.expires_in = int(expires_in) if expires_in else self._default_expiration
-        self.last_refreshed = requested_at
+        REDACTOR.add(str(token))
+        self.received(document)
+        return str(token), self._lifetime(document)
 
-    def _post_with_retries(self, url: str, attempts: int = 4) -> requests.Response:
-        for attempt in range(attempts):
-            try:
-                response = self._token_session.post(url, data=self.oauth_request_body, timeout=60)
-            except RedirectRefusedError as exc:
-                raise AuthError(f"OAuth token request: {exc}") from None
-            except requests.RequestException as exc:
-                if attempt == attempts - 1:
-                    msg = f"OAuth token request to {REDACTOR.url(url)} failed: {type(exc).__name__}"
-                    raise AuthError(msg) from None
-            else:
-                if response.status_code not in RETRY_STATUSES or attempt == attempts - 1:
-                    return response
-            time.sleep(min(2**attempt, 8))
-        raise AssertionError  # pragma: no cover - the loop always returns or raises
+    def _lifetime(self, document: t.Mapping[str, t.Any]) -> float | None:
+        expires_in = value_at(document, self.endpoint.expires_in_name)
+        try:
+            return float(expires_in) if expires_in else self.endpoint.default_expiration  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return self.endpoint.default_expiration
+
+
+class ClientCredentialsAuthenticator(TokenGrantAuthenticator):
+    """OAuth2 client credentials."""
+
+    grant_type = "client_credentials"
+
+
+class JwtBearerAuthenticator(TokenGrantAuthenticator):
+    """The JWT-bearer grant (RFC 7523): a signed assertion exchanged for an access token."""
+
+    grant_type = JWT_BEARER_GRANT
+    renews_on_401 = True
+
+    def __init__(self, endpoint: TokenEndpoint, signer: JwtSigner) -> None:
+        """Keep the endpoint and the signer of the assertion."""
+        super().__init__(endpoint)
+        self._signer = signer
+
+    @override
+    def grant_fields(self) -> dict[str, str]:
+        assertion = self._signer.sign()
+        REDACTOR.add(assertion)
+        return {"assertion": assertion}
+
+    @override
+    def hint(self, code: str, status: int) -> str:
+        if code in {"invalid_grant", "unauthorized_client"}:
+            return "the assertion was refused: check secret_key, algorithm and jwt_payload (iss, sub, aud)"
+        return super().hint(code, status)
+
+
+def _json_object(response: requests.Response) -> t.Mapping[str, t.Any]:
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        msg = f"OAuth token response from {REDACTOR.url(response.url)} is not a JSON object"
+        raise AuthError(msg)
+    return document
 
 
 def _oauth_error_code(response: requests.Response) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 import typing as t
 from functools import cached_property
-from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
@@ -36,14 +36,11 @@ class SharedAuthenticator(AuthBase):
         """Wrap the description's authenticator."""
         self.inner = inner
         self._lock = threading.Lock()
-        self._current: str | None = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Sign ``request`` (fetching a token first if there is none)."""
         with self._lock:
-            signed = keeping_query(self.inner, request)
-            self._current = signed.headers.get("Authorization")
-            return signed
+            return keeping_query(self.inner, request)
 
     def __getattr__(self, name: str) -> t.Any:
         """Everything else is the wrapped authenticator's."""
@@ -55,10 +52,19 @@ class SharedAuthenticator(AuthBase):
         return callable(getattr(self.inner, "invalidate", None))
 
     def renew(self, rejected: requests.PreparedRequest) -> None:
-        """Forget the token ``rejected`` was sent with, unless another worker already renewed it."""
+        """Forget the token ``rejected`` was sent with, unless another worker already renewed it (the request
+        does not carry the current token, in a header or its URL)."""
         with self._lock:
-            if rejected.headers.get("Authorization") == self._current:
+            token = getattr(self.inner, "access_token", None)
+            if token and sent_with(rejected, str(token)):
                 self.inner.invalidate()  # type: ignore[attr-defined]
+
+
+def sent_with(request: requests.PreparedRequest, token: str) -> bool:
+    """Whether ``request`` carries ``token`` in a header value or (encoded) in its URL."""
+    url = str(request.url)
+    return (any(token in str(value) for value in request.headers.values())
+            or any(form in url for form in {token, quote(token, safe=""), quote_plus(token)}))
 
 
 def keeping_query(sign: Auth, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -60,12 +60,26 @@ class RetryPolicy:
             return
         if status in RETRY_STATUSES:
             raise RetriableAPIError(self._describe(response), response)
-        if (status == HTTPStatus.UNAUTHORIZED and error_code(response) == "invalid_token"
-                and self._scope.runtime.authenticator.renews_tokens):
+        if status == HTTPStatus.UNAUTHORIZED and self._renews(response):
             raise TokenRejectedError(self._describe(response))
         if status == HTTPStatus.NOT_FOUND and self._scope.resource.parent is not None:
             raise ParentGone(self._describe(response))
         raise StreamError(self._describe(response))
+
+    def _authenticator(self) -> t.Any:
+        """The stream's authenticator: the resource's own ``endpoint.auth`` (built once), else the run's."""
+        auth, scope = self._scope.resource.endpoint.auth, self._scope
+        if auth is None:
+            return scope.runtime.authenticator
+        return scope.runtime.resource_authenticator(scope.resource.name, lambda: auth.build(scope.config))
+
+    def _renews(self, response: requests.Response) -> bool:
+        """Whether a 401 renews the credential once: any 401 for a renewing auth that says so (a refresh token,
+        a session, a JWT), else a 401 ``invalid_token`` (client credentials)."""
+        authenticator = self._authenticator()
+        if not authenticator.renews_tokens:
+            return False
+        return bool(getattr(authenticator, "renews_on_401", False)) or error_code(response) == "invalid_token"
 
     def _describe(self, response: requests.Response) -> str:
         return describe_failure(self._scope.name, self._scope.description.auth.settings(), response)
@@ -133,8 +147,8 @@ class RetryPolicy:
             try:
                 return attempt(prepared, context)
             except TokenRejectedError:
-                self._logger.info("The access token was rejected (invalid_token); renewing it and retrying once")
-                self._scope.runtime.authenticator.renew(prepared)
+                self._logger.info("The credential was rejected (HTTP 401); renewing it and retrying once")
+                self._authenticator().renew(prepared)
                 try:
                     return attempt(prepared.copy(), context)
                 except TokenRejectedError as exc:

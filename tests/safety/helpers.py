@@ -268,7 +268,33 @@ class Received:
         return f"{self.method} {self.target}\n{headers}\n\n{self.body.decode('utf-8', 'replace')}"
 
 
-class CannedApi:
+class LoopbackServer:
+    """An HTTP server on an ephemeral loopback port, served from a thread inside a ``with`` block."""
+
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        """Serve ``server`` (bound already) once entered."""
+        self._server = server
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> t.Self:
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class CannedApi(LoopbackServer):
     """A loopback HTTP server answering each path from ``routes`` (404 otherwise), recording requests.
 
     A route is an :class:`Answer` or a callable from the :class:`Received` request to one.
@@ -308,26 +334,8 @@ class CannedApi:
             def log_message(self, format: str, *args: t.Any) -> None:  # quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def everything_received(self) -> str:
         """Every request received, as one text."""
         return "\n\n".join(request.text() for request in self.received)
-
-    def __enter__(self) -> CannedApi:
-        """Start serving."""
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Stop serving and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)

@@ -73,7 +73,8 @@ BAD_DOCUMENTS = [
     ),
     pytest.param(
         document(auth={"type": "oauth"}),
-        "client.auth.type: 'oauth' is not allowed; use one of: bearer, api_key, http_basic, oauth2_client_credentials",
+        "client.auth.type: 'oauth' is not allowed; use one of: bearer, api_key, http_basic, oauth2_client_credentials, "
+        "oauth2_refresh_token, session_token, jwt, oauth2_jwt_bearer",
         id="unknown-auth-type",
     ),
     pytest.param(

@@ -238,4 +238,5 @@ def test_cli_notes_references_to_settings_the_tap_does_not_have(
     assert "{{ config.pass_word }}" in captured.out
     assert captured.err.splitlines() == [
         "tap-generic-rest import: note: pass_word, region (from dlt.secrets/dlt.config) are not tap settings; "
-        "rename each to one of api_key, password, access_token, client_id, client_secret in the description"]
+        "rename each to one of api_key, password, access_token, client_id, client_secret, "
+        "refresh_token, secret_key in the description"]

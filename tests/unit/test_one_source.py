@@ -64,7 +64,8 @@ def test_one_catalog_per_folder() -> None:
 
 
 def test_secret_settings_are_the_table() -> None:
-    assert SECRET_SETTINGS == ("api_key", "password", "access_token", "client_id", "client_secret")
+    assert SECRET_SETTINGS == ("api_key", "password", "access_token", "client_id", "client_secret", "refresh_token",
+                               "secret_key")
     declared = CONFIG_SCHEMA["properties"]
     assert [name for name, prop in declared.items() if prop.get("secret")] == list(SECRET_SETTINGS)
     assert set(CREDENTIALS) <= set(declared)
