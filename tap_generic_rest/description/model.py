@@ -10,6 +10,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from tap_generic_rest.description.contract import SchemaContract
+from tap_generic_rest.http.decoders import JSON, Decoder
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.expressions.selectors import Selector
@@ -43,6 +44,8 @@ class Endpoint:
     data: t.Any = None
     response_actions: tuple[dict[str, t.Any], ...] = ()
     auth: Auth | None = None
+    #: the ``decoder`` extension: how a 2xx body becomes records (default: JSON, read whole)
+    decoder: Decoder = JSON
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.description.contract import schema_contract
+from tap_generic_rest.description.decoding import endpoint_decoder, streamed_paginator
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
@@ -88,12 +89,13 @@ def _check_sources(endpoint: Raw, sources: set[str], where: Where) -> None:
 def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> Endpoint:
     values = {**{part: raw.get(part) for part in ENDPOINT_PARTS}, "params": params}
     compiled = {part: _compile(values[part], relation, where.at(part)) for part in ENDPOINT_PARTS}
+    decoder = endpoint_decoder(raw, where)
     try:
-        pagination = build_pagination(raw.get("paginator"))
+        pagination = build_pagination(streamed_paginator(raw.get("paginator"), decoder))
     except UserError as exc:
         raise where.at("paginator").error(str(exc)) from None
-    try:
-        selector = Selector(raw.get("data_selector"))
+    try:  # a JSON line without data_selector is one record (no auto-detection inside a record)
+        selector = Selector(raw.get("data_selector", "$" if decoder.type == "jsonl" else None))
     except SelectorSyntaxError as exc:
         raise where.at("data_selector").error(str(exc)) from None
     return Endpoint(
@@ -107,6 +109,7 @@ def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> En
         pagination=pagination,
         response_actions=tuple(raw.get("response_actions") or ()),
         auth=build_auth(raw["auth"]) if "auth" in raw else None,
+        decoder=decoder,
     )
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import typing as t
 
+import requests
+
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.expressions.selectors import SelectorNotFoundError
+from tap_generic_rest.http.body import ResponseTooLargeError
+from tap_generic_rest.http.decoders import decoded, inflate_json
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
+from tap_generic_rest.http.streamed import BodyError
 from tap_generic_rest.pagination.base import PaginationError
 from tap_generic_rest.run.refused import REFUSED, ParentRefused
 
@@ -16,7 +21,6 @@ if t.TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    import requests
     from singer_sdk.helpers.types import Context
 
     from tap_generic_rest.description.model import Resource
@@ -37,9 +41,22 @@ class RecordExtractor:
     def select(self, response: requests.Response, primary_keys: Sequence[str]) -> Iterator[Record]:
         """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys."""
         where = f"stream {self._name}: response from {REDACTOR.url(response.url)}"
+        decoder = self._resource.endpoint.decoder
+        if decoder.streams and decoder.type != "json":
+            items: Iterable[t.Any] = self._streamed(response, where)
+        else:
+            items = self._selected(response, where)
+        yield from self._checked(items, where, primary_keys)
+
+    def _selected(self, response: requests.Response, where: str) -> list[t.Any]:
+        """The items the ``data_selector`` finds in a JSON body (inflated first when compressed)."""
         selector = self._resource.endpoint.selector
         try:
-            items = selector.select(response_json(response), allow_missing=self._resource.allow_missing)
+            if self._resource.endpoint.decoder.streams:
+                inflate_json(response, self._resource.endpoint.decoder)
+            return selector.select(response_json(response), allow_missing=self._resource.allow_missing)
+        except (BodyError, ResponseTooLargeError) as exc:
+            raise StreamError(f"{where}: {exc}") from None
         except MalformedResponseError as exc:
             msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
             raise StreamError(msg) from None
@@ -51,6 +68,32 @@ class RecordExtractor:
                 f"(the response has: {keys}); fix endpoint.data_selector"
             )
             raise StreamError(msg) from None
+
+    def _streamed(self, response: requests.Response, where: str) -> Iterator[t.Any]:
+        """The items of a streamed body, as it arrives (a JSON line's through the ``data_selector``)."""
+        decoder, selector = self._resource.endpoint.decoder, self._resource.endpoint.selector
+        count = 0
+        try:
+            for document in decoded(response, decoder):
+                items = selector.select(document, allow_missing=self._resource.allow_missing) \
+                    if decoder.type == "jsonl" else (document,)
+                for item in items:
+                    count += 1
+                    yield item
+        except BodyError as exc:
+            raise StreamError(f"{where} ({decoder.describe()}): {exc}") from None
+        except SelectorNotFoundError:
+            msg = f"{where}: data_selector {selector.source!r} matched nothing in a JSON line; fix data_selector"
+            raise StreamError(msg) from None
+        except requests.RequestException as exc:
+            msg = (f"{where}: the body broke off after {count} records ({type(exc).__name__}: a read waited longer "
+                   "than request_timeout, or the connection closed); run again, or raise request_timeout")
+            raise StreamError(msg) from None
+        finally:
+            response.close()
+
+    def _checked(self, items: Iterable[t.Any], where: str, primary_keys: Sequence[str]) -> Iterator[Record]:
+        """Objects (scalars wrapped by ``scalar_key``), each with its own primary keys."""
         scalar_key = self._resource.scalar_key
         own_keys = [key for key in primary_keys if key not in self._added]
         for item in items:

@@ -56,7 +56,9 @@ class RetryPolicy:
         self._scope.runtime.gate.observe(response)
         status = response.status_code
         for rule in self._scope.resource.endpoint.response_actions:
-            if rule.get("status_code", status) == status and rule.get("content", "") in response.text:
+            if rule.get("status_code", status) != status:
+                continue
+            if "content" not in rule or rule["content"] in response.text:  # a streamed body stays unread
                 msg = (f"stream {self._scope.name}: ignored the response from {REDACTOR.url(response.url)} "
                        f"(HTTP {status})")
                 raise ResponseIgnored(msg)

@@ -14,6 +14,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.http.decoders import streaming
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.run.writer import CountingWriter
 from tap_generic_rest.streams import sdk_seam
@@ -152,6 +153,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        func = streaming(func, self.resource.endpoint.decoder)  # a streamed body is left unread by the session
         return self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
 
     # -- records -------------------------------------------------------------------------------------------
