@@ -13,6 +13,7 @@ from tap_generic_rest.description.contract import SchemaContract
 from tap_generic_rest.http.decoders import JSON, Decoder
 
 if t.TYPE_CHECKING:
+    from tap_generic_rest.description.report_job import ReportJob
     from tap_generic_rest.expressions.selectors import Selector
     from tap_generic_rest.expressions.templating import Template
     from tap_generic_rest.http.auth import Auth
@@ -75,6 +76,8 @@ class Resource:
     setting_reads: tuple[tuple[str, str], ...] = ()
     #: dlt ``schema_contract``: what a sync does with keys and value types the schema lacks
     schema_contract: SchemaContract = field(default_factory=SchemaContract)
+    #: the ``report_job`` extension: records come from a job created, polled and downloaded per partition
+    report_job: ReportJob | None = None
 
     @property
     def where(self) -> str:

@@ -15,6 +15,7 @@ from tap_generic_rest.description.decoding import endpoint_decoder, streamed_pag
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
+from tap_generic_rest.description.report_job import report_job
 from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.description.setting_reads import bare_reads
 from tap_generic_rest.errors import UserError
@@ -47,17 +48,29 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
         _check_properties(schema, raw["schema"], keys, where.at("schema"))
     _check_sources(raw["endpoint"], set(parent.fields) if parent else set(), where.at("endpoint"))
     endpoint = _endpoint(raw["endpoint"], params, relation, where.at("endpoint"))
+    job = _report_job(raw, incremental, relation, where) if "report_job" in raw else None
     records = raw.get("records", {})
     return Resource(
         index=index, name=raw["name"], primary_key=primary_key, write_disposition=_disposition(raw, where),
         schema=schema, replication_key=replication_key, incremental=incremental,
-        is_sorted=bool(incremental and incremental.get("row_order") == "asc"), parent=parent,
+        is_sorted=bool(incremental and incremental.get("row_order") == "asc" and not job), parent=parent,
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
         setting_reads=tuple(read for part in ENDPOINT_PARTS
                             for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}"))),
+        report_job=job,
     )
+
+
+def _report_job(raw: Raw, incremental: Raw | None, relation: Relationship, where: Where) -> t.Any:
+    """The resource's report job; an incremental start_param/end_param has no request to go to."""
+    for key in ("start_param", "end_param"):
+        if incremental and incremental.get(key):
+            raise where.at(f"endpoint.incremental.{key}").error(
+                "a report job's requests are report_job.create/poll/download: put {incremental.start_value} "
+                "(or end_value) where the job wants it, e.g. in report_job.create.json")
+    return report_job(raw["report_job"], raw["endpoint"], relation.resolve, where.at("report_job"))
 
 
 def _columns(raw: Raw, where: Where) -> Hints:

@@ -88,7 +88,8 @@ def xml_records(binary: t.IO[bytes], records_path: str | None, member: str = "")
             elements.pop()
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
-        raise BodyError(f"{place}line {line}, column {column}: the body is not well-formed XML ({exc.msg})") from None
+        reason = str(exc).split(":")[0]
+        raise BodyError(f"{place}line {line}, column {column}: the body is not well-formed XML ({reason})") from None
     except DefusedXmlException as exc:
         msg = (f"{place}the XML body declares entities or a forbidden construct ({type(exc).__name__}); "
                "refused: entity expansion and external entities are attacks on the reader")

@@ -15,6 +15,7 @@ from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
 from tap_generic_rest.http.streamed import BodyError
 from tap_generic_rest.pagination.base import PaginationError
+from tap_generic_rest.run.progress import plural
 from tap_generic_rest.run.refused import REFUSED, ParentRefused
 
 if t.TYPE_CHECKING:
@@ -24,6 +25,8 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tap_generic_rest.description.model import Resource
+    from tap_generic_rest.expressions.selectors import Selector
+    from tap_generic_rest.http.decoders import Decoder
 
 Record = dict[str, t.Any]
 
@@ -38,22 +41,23 @@ class RecordExtractor:
         self._logger = logger
         self._added = resource.parent.added if resource.parent is not None else ()
 
-    def select(self, response: requests.Response, primary_keys: Sequence[str]) -> Iterator[Record]:
-        """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys."""
+    def select(self, response: requests.Response, primary_keys: Sequence[str],
+               reading: tuple[Decoder, Selector] | None = None) -> Iterator[Record]:
+        """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys;
+        read by the endpoint's decoder and selector, or by ``reading`` (a report job's download)."""
         where = f"stream {self._name}: response from {REDACTOR.url(response.url)}"
-        decoder = self._resource.endpoint.decoder
+        decoder, selector = reading or (self._resource.endpoint.decoder, self._resource.endpoint.selector)
         if decoder.streams and decoder.type != "json":
-            items: Iterable[t.Any] = self._streamed(response, where)
+            items: Iterable[t.Any] = self._streamed(response, where, decoder, selector)
         else:
-            items = self._selected(response, where)
+            items = self._selected(response, where, decoder, selector)
         yield from self._checked(items, where, primary_keys)
 
-    def _selected(self, response: requests.Response, where: str) -> list[t.Any]:
+    def _selected(self, response: requests.Response, where: str, decoder: Decoder, selector: Selector) -> list[t.Any]:
         """The items the ``data_selector`` finds in a JSON body (inflated first when compressed)."""
-        selector = self._resource.endpoint.selector
         try:
-            if self._resource.endpoint.decoder.streams:
-                inflate_json(response, self._resource.endpoint.decoder)
+            if decoder.streams:
+                inflate_json(response, decoder)
             return selector.select(response_json(response), allow_missing=self._resource.allow_missing)
         except (BodyError, ResponseTooLargeError) as exc:
             raise StreamError(f"{where}: {exc}") from None
@@ -69,9 +73,9 @@ class RecordExtractor:
             )
             raise StreamError(msg) from None
 
-    def _streamed(self, response: requests.Response, where: str) -> Iterator[t.Any]:
+    def _streamed(self, response: requests.Response, where: str, decoder: Decoder,
+                  selector: Selector) -> Iterator[t.Any]:
         """The items of a streamed body, as it arrives (a JSON line's through the ``data_selector``)."""
-        decoder, selector = self._resource.endpoint.decoder, self._resource.endpoint.selector
         count = 0
         try:
             for document in decoded(response, decoder):
@@ -86,8 +90,8 @@ class RecordExtractor:
             msg = f"{where}: data_selector {selector.source!r} matched nothing in a JSON line; fix data_selector"
             raise StreamError(msg) from None
         except requests.RequestException as exc:
-            msg = (f"{where}: the body broke off after {count} records ({type(exc).__name__}: a read waited longer "
-                   "than request_timeout, or the connection closed); run again, or raise request_timeout")
+            msg = (f"{where}: the body broke off after {plural(count, 'record')} ({type(exc).__name__}: a read "
+                   "waited longer than request_timeout, or the connection closed); run again, or raise request_timeout")
             raise StreamError(msg) from None
         finally:
             response.close()

@@ -21,6 +21,8 @@ if t.TYPE_CHECKING:
     from singer_sdk.pagination import BaseAPIPaginator
     from singer_sdk.streams.rest import PageContext
 
+    from tap_generic_rest.description.model import Endpoint
+    from tap_generic_rest.description.report_job import JobRequest
     from tap_generic_rest.streams.scope import Scope
 
 
@@ -47,12 +49,15 @@ class RequestBuilder:
         """The ``base_url`` setting, else the description's."""
         return str(self._config.get("base_url") or self._description.base_url).rstrip("/")
 
-    def url(self, context: Context | None) -> str:
-        """A partition's URL: the endpoint path, parent values as path segments."""
-        path = self._resource.endpoint.path
+    def url(self, context: Context | None, path: str | Template | None = None,
+            extra: dict[str, t.Any] | None = None) -> str:
+        """A partition's URL: the endpoint's path (or ``path``), parent values (and ``extra``) as path segments."""
+        path = self._resource.endpoint.path if path is None else path
         encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
         if isinstance(path, Template):
-            path = str(path.render({**self._variables(context), "stream_slice": encoded, "parent": encoded}))
+            segments = {key: _path_segment(value) for key, value in (extra or {}).items()}
+            variables = {**self._variables(context), **segments, "stream_slice": encoded, "parent": encoded}
+            path = str(path.render(variables))
         url = join_url(self.url_base, str(path))
         dots = {key: value for key, value in (context or {}).items() if str(value) in {".", ".."}}
         if dots and _DOT_SEGMENT.search(urlsplit(url).path):
@@ -95,27 +100,34 @@ class RequestBuilder:
 
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
-        endpoint = self._resource.endpoint
-        variables = self._variables(page.stream_context)
-        try:
-            request = HTTPRequest(
-                url=self.url(page.stream_context),
-                method=endpoint.method,
-                headers={**self.headers, **self._endpoint_headers(variables, page.stream_context)},
-                params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
-                data=render_tree(endpoint.json if endpoint.data is None else endpoint.data, variables),
-            )
-        except TemplateError as exc:
-            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.endpoint in {self._description.origin}"
-            raise StreamError(msg) from None
-        endpoint.pagination.apply(request, page.next_page_token)
+        request = self.build(self._resource.endpoint, page.stream_context)
+        self._resource.endpoint.pagination.apply(request, page.next_page_token)
         return request
 
-    def _endpoint_headers(self, variables: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
+    def build(self, spec: Endpoint | JobRequest, context: Context | None, extra: dict[str, t.Any] | None = None,
+              url: str | None = None) -> HTTPRequest:
+        """The request ``spec`` (an endpoint, or a report job's request) describes for a partition; ``extra``
+        template variables (a job's ``job_id``); ``url`` replaces the spec's path (a download URL)."""
+        variables = {**self._variables(context), **(extra or {})}
+        try:
+            return HTTPRequest(
+                url=url or self.url(context, spec.path, extra),
+                method=spec.method,
+                headers={**self.headers, **self._endpoint_headers(spec.headers, variables, context)},
+                params={k: v for k, v in render_tree(spec.params, variables).items() if v is not None},
+                data=render_tree(spec.json if spec.data is None else spec.data, variables),
+            )
+        except TemplateError as exc:
+            place = "endpoint" if spec is self._resource.endpoint else "report_job"
+            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.{place} in {self._description.origin}"
+            raise StreamError(msg) from None
+
+    def _endpoint_headers(self, spec: dict[t.Any, t.Any], variables: dict[str, t.Any],
+                          context: Context | None) -> dict[str, t.Any]:
         """The endpoint's headers rendered: a value beyond Latin-1 is sent UTF-8 encoded; a CR, LF or NUL
         (a header injection) is refused for this parent."""
         headers: dict[str, t.Any] = {}
-        for key, value in render_tree(self._resource.endpoint.headers, variables).items():
+        for key, value in render_tree(spec, variables).items():
             text = str(value)
             if _BREAKS.search(text) or _BREAKS.search(str(key)):
                 msg = (f"stream {self._name}: header {str(key)!r} would hold a line break or NUL "

@@ -22,6 +22,7 @@ from tap_generic_rest.streams.children import ChildContexts
 from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
+from tap_generic_rest.streams.report_jobs import ReportJobs
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.retry_policy import RetryPolicy
 from tap_generic_rest.streams.scope import Scope
@@ -71,6 +72,7 @@ class GenericStream(RESTStream[t.Any]):
         self.request_builder = RequestBuilder(scope, self.window.variables)
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger)
+        self.report_jobs = ReportJobs(self) if resource.report_job else None
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.throttle = StateThrottle(runtime, self.CHILD_STATE_INTERVAL, child=self.parent_stream_type is not None)
         self.children = ChildContexts(
@@ -160,6 +162,12 @@ class GenericStream(RESTStream[t.Any]):
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         return self.extractor.select(response, self.primary_keys)
+
+    @override
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        if self.report_jobs is not None:  # a report job per partition instead of pages
+            return self.report_jobs.records(context)
+        return super().request_records(context)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:

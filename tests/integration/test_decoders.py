@@ -156,7 +156,7 @@ def test_a_body_that_breaks_off_is_one_line(capsys: pytest.CaptureFixture[str], 
     with serving() as server:
         server.routes["/rows"] = broken
         run = sync(capsys, tmp_path, describe(tmp_path, server.url, {"type": "csv"}))
-    assert_mentions(run.error(), "the body broke off after 1 records")
+    assert_mentions(run.error(), "the body broke off after 1 record (")
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
