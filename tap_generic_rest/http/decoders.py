@@ -21,6 +21,8 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context, RequestFunc
 
+    from tap_generic_rest.http.typed_values import Typer
+
 @dataclass(frozen=True)
 class Decoder:
     """An endpoint's decoder (the description's ``decoder``, defaults filled)."""
@@ -62,18 +64,19 @@ def streaming(func: RequestFunc, decoder: Decoder) -> RequestFunc:
     return request
 
 
-def decoded(response: requests.Response, decoder: Decoder) -> Iterator[t.Any]:
-    """The items of a streamed ``response``: JSON lines' documents, CSV rows, XML record values."""
+def decoded(response: requests.Response, decoder: Decoder, typed: Typer | None = None) -> Iterator[t.Any]:
+    """The items of a streamed ``response``: JSON lines' documents, CSV rows, XML record values (the text
+    values of the last two ``typed`` by the declared schema)."""
     for member, binary in members(response, decoder.compression):
         if decoder.type == "jsonl":
             yield from jsonl_documents(binary, decoder.encoding, member)
         elif decoder.type == "csv":
             spec = {"delimiter": decoder.delimiter, "quotechar": decoder.quotechar, "encoding": decoder.encoding}
-            yield from csv_rows(binary, spec, member)
+            yield from csv_rows(binary, spec, member, typed)
         else:
             from tap_generic_rest.http.xml_records import xml_records  # the XML parser only where XML is read
 
-            yield from xml_records(binary, decoder.records_path, member)
+            yield from xml_records(binary, decoder.records_path, member, typed)
 
 
 def inflate_json(response: requests.Response, decoder: Decoder) -> None:

@@ -22,6 +22,8 @@ from tap_generic_rest.http.streamed import BodyError
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from tap_generic_rest.http.typed_values import Typer
+
 #: One CSV field may be as large as the record bound (the csv module's default is 128 KiB).
 csv.field_size_limit(MAX_BODY_BYTES)
 
@@ -88,8 +90,9 @@ def jsonl_documents(binary: t.IO[bytes], encoding: str, member: str = "") -> Ite
             raise BodyError(msg) from None
 
 
-def csv_rows(binary: t.IO[bytes], spec: t.Mapping[str, str], member: str = "") -> Iterator[dict[str, str]]:
-    """Every row after the header row, as column name -> value (strings)."""
+def csv_rows(binary: t.IO[bytes], spec: t.Mapping[str, str], member: str = "",
+             typed: Typer | None = None) -> Iterator[dict[str, t.Any]]:
+    """Every row after the header row, as column name -> value (strings; ``typed`` by a declared schema)."""
     lines = _Lines(binary, spec.get("encoding", "utf-8"), _place(member))
     reader = csv.reader(iter(lines), delimiter=spec.get("delimiter", ","), quotechar=spec.get("quotechar", '"'),
                         strict=True)
@@ -111,7 +114,13 @@ def csv_rows(binary: t.IO[bytes], spec: t.Mapping[str, str], member: str = "") -
             msg = (f"{lines.at(start)} has {len(row)} fields, the header row has {len(header)} "
                    f"(starts with {','.join(row)[:40]!r}); check decoder.delimiter and quotechar")
             raise BodyError(msg)
-        yield dict(zip(header, row, strict=True))
+        record: dict[str, t.Any] = dict(zip(header, row, strict=True))
+        if typed is not None:
+            try:
+                record = typed(record)
+            except ValueError as exc:
+                raise BodyError(f"{lines.at(start)}: {exc}") from None
+        yield record
 
 
 def _header(row: list[str], where: str) -> list[str]:

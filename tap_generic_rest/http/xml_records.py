@@ -28,6 +28,8 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
     from xml.etree.ElementTree import Element
 
+    from tap_generic_rest.http.typed_values import Typer
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
@@ -64,8 +66,9 @@ def element_value(element: Element) -> t.Any:
     return value
 
 
-def xml_records(binary: t.IO[bytes], records_path: str | None, member: str = "") -> Iterator[t.Any]:
-    """The value of every record element of the document, in document order."""
+def xml_records(binary: t.IO[bytes], records_path: str | None, member: str = "",
+                typed: Typer | None = None) -> Iterator[t.Any]:
+    """The value of every record element of the document, in document order (``typed`` by a declared schema)."""
     pattern = records_pattern(records_path)
     place = f"zip member {member!r}: " if member else ""
     stack: list[str] = []
@@ -81,7 +84,7 @@ def xml_records(binary: t.IO[bytes], records_path: str | None, member: str = "")
                     raise BodyError(msg)
                 continue
             if _matches(stack, pattern):
-                yield element_value(element)
+                yield _typed(element_value(element), typed, place)
             if len(stack) <= len(pattern):
                 _drop(elements, element)
             stack.pop()
@@ -94,6 +97,15 @@ def xml_records(binary: t.IO[bytes], records_path: str | None, member: str = "")
         msg = (f"{place}the XML body declares entities or a forbidden construct ({type(exc).__name__}); "
                "refused: entity expansion and external entities are attacks on the reader")
         raise BodyError(msg) from None
+
+
+def _typed(value: t.Any, typed: Typer | None, place: str) -> t.Any:
+    if typed is None or not isinstance(value, dict):
+        return value
+    try:
+        return typed(value)
+    except ValueError as exc:
+        raise BodyError(f"{place}a record element: {exc}") from None
 
 
 def _drop(elements: list[Element], element: Element) -> None:

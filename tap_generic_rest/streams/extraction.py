@@ -14,6 +14,7 @@ from tap_generic_rest.http.decoders import decoded, inflate_json
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
 from tap_generic_rest.http.streamed import BodyError
+from tap_generic_rest.http.typed_values import schema_typer
 from tap_generic_rest.pagination.base import PaginationError
 from tap_generic_rest.run.progress import plural
 from tap_generic_rest.run.refused import REFUSED, ParentRefused
@@ -40,6 +41,7 @@ class RecordExtractor:
         self._resource = resource
         self._logger = logger
         self._added = resource.parent.added if resource.parent is not None else ()
+        self._typed = schema_typer(resource.schema)  # CSV and XML text as the declared schema types it
 
     def select(self, response: requests.Response, primary_keys: Sequence[str],
                reading: tuple[Decoder, Selector] | None = None) -> Iterator[Record]:
@@ -78,7 +80,7 @@ class RecordExtractor:
         """The items of a streamed body, as it arrives (a JSON line's through the ``data_selector``)."""
         count = 0
         try:
-            for document in decoded(response, decoder):
+            for document in decoded(response, decoder, self._typed):
                 items = selector.select(document, allow_missing=self._resource.allow_missing) \
                     if decoder.type == "jsonl" else (document,)
                 for item in items:

@@ -234,3 +234,46 @@ def test_checked_before_any_request(decoder: dict[str, t.Any], endpoint: dict[st
         run = sync(capsys, tmp_path, describe(tmp_path, server.url, decoder, **endpoint))
     assert_mentions(run.error(), expect)
     assert server.received == []
+
+
+TYPED = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "amount": {"type": ["number", "null"]}, "paid": {"type": ["boolean", "null"]},
+    "code": {"type": ["string", "integer"]}}}
+
+
+def typed_description(directory: Path, url: str, kind: str) -> Path:
+    (directory / "typed.json").write_text(json.dumps(TYPED))
+    decoder = {"type": kind, **({"records_path": "rows/row"} if kind == "xml" else {})}
+    resource = {"name": "rows", "primary_key": "id", "schema": "typed.json", "endpoint": {"path": "/rows",
+                                                                                           "decoder": decoder}}
+    path = directory / "api.yaml"
+    path.write_text(yaml.safe_dump({"client": {"base_url": url}, "resources": [resource]}))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xml"])
+def test_text_values_take_the_declared_schemas_types(kind: str, capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    rows = [("1", "1.50", "true", "007"), ("2", "", "", "8"), ("3", "12", "No", "x")]
+    if kind == "csv":
+        body = ("id,amount,paid,code\r\n" + "".join(",".join(row) + "\r\n" for row in rows)).encode()
+    else:
+        body = ("<rows>" + "".join(f"<row><id>{a}</id><amount>{b}</amount><paid>{c}</paid><code>{d}</code></row>"
+                                   for a, b, c, d in rows) + "</rows>").encode()
+    with serving() as server:
+        server.routes["/rows"] = lambda _: Reply(200, [body])
+        run = sync(capsys, tmp_path, typed_description(tmp_path, server.url, kind))
+    records = run.succeeded().records()
+    assert records == [{"id": 1, "amount": 1.5, "paid": True, "code": "007"},
+                       {"id": 2, "amount": None, "paid": None, "code": "8"},
+                       {"id": 3, "amount": 12, "paid": False, "code": "x"}]
+
+
+def test_a_text_value_that_is_not_its_declared_type_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    body = b"id,amount,paid,code\r\n1,2,true,a\r\n2,two,false,b\r\n"
+    with serving() as server:
+        server.routes["/rows"] = lambda _: Reply(200, [body])
+        run = sync(capsys, tmp_path, typed_description(tmp_path, server.url, "csv"))
+    assert_mentions(run.error(), "(csv): line 3: column 'amount' is 'two', not the number the schema declares")
+    assert len(run.records()) == 1
