@@ -277,3 +277,15 @@ def test_a_text_value_that_is_not_its_declared_type_is_one_line(capsys: pytest.C
         run = sync(capsys, tmp_path, typed_description(tmp_path, server.url, "csv"))
     assert_mentions(run.error(), "(csv): line 3: column 'amount' is 'two', not the number the schema declares")
     assert len(run.records()) == 1
+
+
+def test_a_decoder_in_resource_defaults(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = describe(tmp_path, "http://unused", None)
+    with serving() as server:
+        document = yaml.safe_load(path.read_text())
+        document["client"]["base_url"] = server.url
+        document["resource_defaults"] = {"endpoint": {"decoder": {"type": "csv", "compression": "gzip"}}}
+        path.write_text(yaml.safe_dump(document))
+        server.routes["/rows"] = lambda _: Reply(200, [gzip_bytes(BODIES["csv"])])
+        run = sync(capsys, tmp_path, path)
+    assert run.succeeded().records() == ROWS

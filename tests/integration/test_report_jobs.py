@@ -129,6 +129,27 @@ def test_a_job_that_does_not_complete_is_one_line(final: str, expect: str, capsy
     assert not any(path.startswith("/files") for path in server.paths())
 
 
+def test_a_failed_jobs_message_is_masked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with serving() as server:
+        jobs = Jobs(server, polls=0, final="error")
+        original = jobs.status
+        server.routes["/reports/*"] = lambda request: Reply.json(
+            {**json.loads(b"".join(original(request).chunks)), "message": f"bad token {TOKEN}"})
+        run = sync(capsys, tmp_path, describe(tmp_path, server.url, job_spec()))
+    assert_mentions(run.error(), "the server said: \"bad token ****\"")
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def test_job_requests_are_retried_like_data_requests(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with serving() as server:
+        jobs = Jobs(server, polls=1)
+        failures = iter([Reply.json({"error": "busy"}, 503)])
+        server.routes["/reports/*"] = lambda request: next(failures, None) or jobs.status(request)
+        run = sync(capsys, tmp_path, describe(tmp_path, server.url, job_spec()))
+    assert len(run.succeeded().records()) == 5
+    assert server.paths() == ["/reports", *["/reports/j1"] * 3, "/files/j1.csv.gz"]
+
+
 def test_a_job_still_running_at_the_timeout_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     poll = {**job_spec()["poll"], "interval": 0.1, "timeout": 0.35}
     with serving() as server:
