@@ -23,6 +23,10 @@ if t.TYPE_CHECKING:
 
     from tap_generic_rest.http.typed_values import Typer
 
+_ACCEPT = {"jsonl": "application/x-ndjson, application/jsonl, */*", "csv": "text/csv, */*",
+           "xml": "application/xml, text/xml, */*"}
+
+
 @dataclass(frozen=True)
 class Decoder:
     """An endpoint's decoder (the description's ``decoder``, defaults filled)."""
@@ -43,6 +47,11 @@ class Decoder:
     def documents(self) -> bool:
         """Whether the body is JSON documents a ``data_selector`` applies to (json, jsonl)."""
         return self.type in {"json", "jsonl"}
+
+    @property
+    def accept(self) -> str | None:
+        """The ``Accept`` header of a request whose body this decoder reads (None: JSON's default)."""
+        return _ACCEPT.get(self.type)
 
     def describe(self) -> str:
         """``csv`` or ``csv (gzip)``, for messages."""

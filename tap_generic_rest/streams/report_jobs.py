@@ -89,7 +89,8 @@ class ReportJobs:
               decoder: Decoder = JSON) -> requests.Response:
         """One request of the job, through the stream's request path (retries, auth, session)."""
         stream = self._stream
-        request = stream.request_builder.build(spec, context, {"job_id": job_id} if job_id is not None else None, url)
+        extra = {"job_id": job_id} if job_id is not None else None
+        request = stream.request_builder.build(spec, context, extra, url, decoder.accept)
         body = {"data": request.data} if spec.data is not None else {"json": request.data}
         prepared = stream.build_prepared_request(method=request.method, url=request.url, params=request.params,
                                                  headers=request.headers, **body)

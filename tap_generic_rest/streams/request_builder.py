@@ -100,20 +100,23 @@ class RequestBuilder:
 
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
-        request = self.build(self._resource.endpoint, page.stream_context)
-        self._resource.endpoint.pagination.apply(request, page.next_page_token)
+        endpoint = self._resource.endpoint
+        request = self.build(endpoint, page.stream_context, accept=endpoint.decoder.accept)
+        endpoint.pagination.apply(request, page.next_page_token)
         return request
 
     def build(self, spec: Endpoint | JobRequest, context: Context | None, extra: dict[str, t.Any] | None = None,
-              url: str | None = None) -> HTTPRequest:
+              url: str | None = None, accept: str | None = None) -> HTTPRequest:
         """The request ``spec`` (an endpoint, or a report job's request) describes for a partition; ``extra``
-        template variables (a job's ``job_id``); ``url`` replaces the spec's path (a download URL)."""
+        template variables (a job's ``job_id``); ``url`` replaces the spec's path (a download URL); ``accept``
+        the ``Accept`` header of a non-JSON body (the spec's own headers still win)."""
         variables = {**self._variables(context), **(extra or {})}
+        defaults = {**self.headers, **({"Accept": accept} if accept else {})}
         try:
             return HTTPRequest(
                 url=url or self.url(context, spec.path, extra),
                 method=spec.method,
-                headers={**self.headers, **self._endpoint_headers(spec.headers, variables, context)},
+                headers={**defaults, **self._endpoint_headers(spec.headers, variables, context)},
                 params={k: v for k, v in render_tree(spec.params, variables).items() if v is not None},
                 data=render_tree(spec.json if spec.data is None else spec.data, variables),
             )

@@ -69,6 +69,8 @@ def test_every_decoder_and_compression(kind: str, compression: str, capsys: pyte
         run = sync(capsys, tmp_path, describe(tmp_path, server.url, decoder, key="@id" if kind == "xml" else "id"))
     records = run.succeeded().records("rows")
     assert records == (XML_ROWS if kind == "xml" else ROWS)
+    assert server.received[0].headers["accept"].startswith({"jsonl": "application/x-ndjson", "csv": "text/csv",
+                                                             "xml": "application/xml"}[kind])
 
 
 def test_zip_members_are_read_one_after_another(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -103,7 +103,20 @@ def test_a_job_polled_a_few_times_then_downloaded(capsys: pytest.CaptureFixture[
     assert server.paths() == ["/reports", *["/reports/j1"] * 4, "/files/j1.csv.gz"]
     assert jobs.created == [{"kind": "orders"}]
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in server.received)
+    assert [r.headers["accept"].split(",")[0] for r in server.received] == ["application/json"] * 5 + ["text/csv"]
     assert TOKEN not in run.stdout + run.stderr
+
+
+def test_a_list_of_download_urls(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with serving() as server:
+        jobs = Jobs(server, polls=0)
+        original = jobs.status
+        urls = ["/files/a.csv.gz", "/files/b.csv.gz"]
+        server.routes["/reports/*"] = lambda request: Reply.json(
+            {**json.loads(b"".join(original(request).chunks)), "result": {"url": urls}})
+        run = sync(capsys, tmp_path, describe(tmp_path, server.url, job_spec()))
+    assert len(run.succeeded().records()) == 10
+    assert server.paths()[-2:] == ["/files/a.csv.gz", "/files/b.csv.gz"]
 
 
 def test_a_download_path_instead_of_a_url(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
