@@ -291,3 +291,17 @@ def test_a_decoder_in_resource_defaults(capsys: pytest.CaptureFixture[str], tmp_
         server.routes["/rows"] = lambda _: Reply(200, [gzip_bytes(BODIES["csv"])])
         run = sync(capsys, tmp_path, path)
     assert run.succeeded().records() == ROWS
+
+
+def test_xml_pages_by_page_number_until_an_empty_page(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def page(request: t.Any) -> Reply:
+        number = int(request.target.split("page=")[1].split("&")[0])
+        rows = "".join(f'<row id="{n}"><name>n{n}</name></row>' for n in range(number * 2, min(number * 2 + 2, 5)))
+        return Reply(200, [f"<rows>{rows}</rows>".encode()])
+
+    with serving() as server:
+        server.routes["/rows"] = page
+        path = describe(tmp_path, server.url, {"type": "xml"}, key="@id", paginator={"type": "page_number"})
+        run = sync(capsys, tmp_path, path)
+    assert [r["@id"] for r in run.succeeded().records()] == ["0", "1", "2", "3", "4"]
+    assert server.paths() == [f"/rows?page={n}" for n in range(4)]
