@@ -5,6 +5,7 @@ header link and offset; inference on decoded records; checks before any request.
 from __future__ import annotations
 
 import json
+import time
 import typing as t
 
 import pytest
@@ -305,3 +306,28 @@ def test_xml_pages_by_page_number_until_an_empty_page(capsys: pytest.CaptureFixt
         run = sync(capsys, tmp_path, path)
     assert [r["@id"] for r in run.succeeded().records()] == ["0", "1", "2", "3", "4"]
     assert server.paths() == [f"/rows?page={n}" for n in range(4)]
+
+
+def _trickle(pause: float, rows: int, stall: float = 0.0) -> t.Iterator[bytes]:
+    yield b"id,name,note\r\n"
+    for n in range(1, rows + 1):
+        time.sleep(pause)
+        yield f"{n},n{n},\r\n".encode()
+    time.sleep(stall)
+
+
+def test_a_slow_export_has_no_total_deadline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Six rows 0.4 s apart: 2.4 s in all, past request_timeout (1 s), but every read brings bytes in time."""
+    with serving() as server:
+        server.routes["/rows"] = lambda _: Reply(200, _trickle(0.4, 6))
+        path = describe(tmp_path, server.url, {"type": "csv"})
+        run = run_cli(capsys, config={"api_description": str(path), **FAST, "request_timeout": 1}, directory=tmp_path)
+    assert len(run.succeeded().records()) == 6
+
+
+def test_a_stalled_export_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with serving() as server:
+        server.routes["/rows"] = lambda _: Reply(200, _trickle(0.0, 1, stall=3))
+        path = describe(tmp_path, server.url, {"type": "csv"})
+        run = run_cli(capsys, config={"api_description": str(path), **FAST, "request_timeout": 1}, directory=tmp_path)
+    assert_mentions(run.error(), "the body broke off after 1 record (", "raise request_timeout")
