@@ -83,7 +83,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.NumberType,
         default=DEFAULT_REQUEST_TIMEOUT,
         description="Seconds one request attempt may take in total, the body included, before it is retried "
-        "(decimals allowed); a request waiting long is logged.",
+        "(decimals allowed); a request waiting long is logged. A streamed body (endpoint.decoder) has no total, "
+        "but each read must bring bytes within it.",
     ),
     th.Property(
         "max_retries",

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from tap_generic_rest.description.contract import SchemaContract
 from tap_generic_rest.description.shaping import Shaping
+from tap_generic_rest.http.decoders import JSON, Decoder
 from tap_generic_rest.http.error_rules import ErrorHandler, ResponseFilter
 
 if t.TYPE_CHECKING:
     from tap_generic_rest.description.grouping import Grouping
     from tap_generic_rest.description.partitions import Partition
+    from tap_generic_rest.description.report_job import ReportJob
     from tap_generic_rest.expressions.selectors import Selector
     from tap_generic_rest.expressions.templating import Template
     from tap_generic_rest.http.auth import Auth
@@ -51,6 +53,8 @@ class Endpoint:
     error_handler: ErrorHandler = field(default_factory=ErrorHandler)
     #: dlt's response_actions as error rules (checked before the error_handler's)
     action_rules: tuple[ResponseFilter, ...] = ()
+    #: the ``decoder`` extension: how a 2xx body becomes records (default: JSON, read whole)
+    decoder: Decoder = JSON
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Resource:
     group_parents: Grouping | None = None
     #: record_filter, add_fields, remove_fields (applied in that order to every selected record)
     shaping: Shaping = field(default_factory=Shaping)
+    #: the ``report_job`` extension: records come from a job created, polled and downloaded per partition
+    report_job: ReportJob | None = None
 
     @property
     def where(self) -> str:

@@ -35,6 +35,17 @@ def _strings(value: object) -> t.Iterator[str]:
         yield value.replace("{{", "").replace("}}", "")
 
 
+def _job_strings(job: object) -> t.Iterator[tuple[str, str, str]]:
+    """(step, part, string) of every string in a report job's requests (create, poll, download)."""
+    steps = job if isinstance(job, dict) else {}
+    for step in ("create", "poll", "download"):
+        request = steps.get(step)
+        if isinstance(request, dict):
+            for part in ENDPOINT_PARTS:
+                for text in _strings(request.get(part)):
+                    yield step, part, text
+
+
 def parent_key(parent: str, field: str) -> str:
     """dlt's name of a parent field in a child record: ``_<parent>_<field>``."""
     return f"_{parent}_{field}"
@@ -66,7 +77,11 @@ class Relationship:
         for part in ENDPOINT_PARTS:
             for text in _strings(endpoint.get(part)):
                 for field_name in _FIELD.findall(text):
-                    self._note(field_name, part)
+                    self._note(field_name, f"endpoint.{part}")
+        for step, part, text in _job_strings(resource.get("report_job")):  # a report job's requests too
+            for field_name in _FIELD.findall(text):
+                if field_name != "job_id":
+                    self._note(field_name, f"report_job.{step}.{part}")
         #: keys added to every record
         self.added = self._take_fields(resource)
 
@@ -115,9 +130,9 @@ class Relationship:
         if head == "resources":
             parent, _, field = rest.partition(".")
             if not parent or not field:
-                self.fail(f"endpoint.{part}", f"{{{field_name}}} must be {{resources.<parent>.<field>}}")
+                self.fail(part, f"{{{field_name}}} must be {{resources.<parent>.<field>}}")
             if self.parent is not None and parent != self.parent:
-                self.fail(f"endpoint.{part}", f"Multiple parent resources: {self.parent!r} and {parent!r}; "
+                self.fail(part, f"Multiple parent resources: {self.parent!r} and {parent!r}; "
                           "a resource has one parent")
             self.parent = parent
             self.fields.setdefault(self.aliases.get(field, parent_key(parent, field)), field)
@@ -127,7 +142,7 @@ class Relationship:
         else:
             valid = "{'resources', 'incremental'}" if self.has_incremental else "{'resources'}"
             names = f", or a partition name: {', '.join(sorted(self.partition_names))}" if self.partition_names else ""
-            self.fail(f"endpoint.{part}", f"placeholder {{{field_name}}}: Valid expressions must start with "
+            self.fail(part, f"placeholder {{{field_name}}}: Valid expressions must start with "
                       f"one of: {valid}{names}")
 
     def _is_incremental(self, head: str, rest: str) -> bool:

@@ -11,12 +11,14 @@ import typing as t
 
 from tap_generic_rest.description.columns import Hints, apply_hints, column_hints, column_keys, hint_errors
 from tap_generic_rest.description.contract import schema_contract
+from tap_generic_rest.description.decoding import endpoint_decoder, streamed_paginator
 from tap_generic_rest.description.error_handler import build_error_handler, response_action_rules
 from tap_generic_rest.description.grouping import build_grouping
 from tap_generic_rest.description.incremental import incremental_spec
 from tap_generic_rest.description.model import Endpoint, Parent, Resource
 from tap_generic_rest.description.partitions import build_partitions, check_names
 from tap_generic_rest.description.relationships import ENDPOINT_PARTS, Relationship
+from tap_generic_rest.description.report_job import report_job
 from tap_generic_rest.description.schema_files import load_schema
 from tap_generic_rest.description.setting_reads import bare_reads
 from tap_generic_rest.description.shaping import Shaping, build_shaping, check_keys, shaped_schema
@@ -57,11 +59,12 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
     _check_sources(raw["endpoint"], {*(parent.fields if parent else ()), *relation.partition_names},
                    where.at("endpoint"))
     endpoint = _endpoint(raw["endpoint"], params, relation, where.at("endpoint"))
+    job = _report_job(raw, incremental, relation, where) if "report_job" in raw else None
     records = raw.get("records", {})
     return Resource(
         index=index, name=raw["name"], primary_key=primary_key, write_disposition=_disposition(raw, where),
         schema=schema, replication_key=replication_key, incremental=incremental,
-        is_sorted=bool(incremental and incremental.get("row_order") == "asc"), parent=parent,
+        is_sorted=bool(incremental and incremental.get("row_order") == "asc" and not job), parent=parent,
         scalar_key=records.get("scalar_key"), allow_missing=bool(records.get("allow_missing", False)),
         selected=bool(raw.get("selected", True)), parallelized=bool(raw.get("parallelized", True)),
         columns=columns, endpoint=endpoint, schema_contract=schema_contract(raw.get("schema_contract")),
@@ -70,8 +73,19 @@ def build_resource(index: int, raw: Raw, where: Where, root: Path) -> Resource:
                             for read in bare_reads(raw["endpoint"].get(part), where.at(f"endpoint.{part}")))
         + bare_reads(raw.get("partitions"), where.at("partitions")),
         partitions=partitions,
+        report_job=job,
         group_parents=build_grouping(raw.get("group_parents"), relation, raw, where.at("group_parents")),
     )
+
+
+def _report_job(raw: Raw, incremental: Raw | None, relation: Relationship, where: Where) -> t.Any:
+    """The resource's report job; an incremental start_param/end_param has no request to go to."""
+    for key in ("start_param", "end_param"):
+        if incremental and incremental.get(key):
+            raise where.at(f"endpoint.incremental.{key}").error(
+                "a report job's requests are report_job.create/poll/download: put {incremental.start_value} "
+                "(or end_value) where the job wants it, e.g. in report_job.create.json")
+    return report_job(raw["report_job"], raw["endpoint"], relation.resolve, where.at("report_job"))
 
 
 def _shaping(raw: Raw, primary_key: tuple[str, ...], replication_key: str | None, where: Where) -> Shaping:
@@ -113,12 +127,13 @@ def _check_sources(endpoint: Raw, sources: set[str], where: Where) -> None:
 def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> Endpoint:
     values = {**{part: raw.get(part) for part in ENDPOINT_PARTS}, "params": params}
     compiled = {part: _compile(values[part], relation, where.at(part)) for part in ENDPOINT_PARTS}
+    decoder = endpoint_decoder(raw, where)
     try:
-        pagination = build_pagination(raw.get("paginator"))
+        pagination = build_pagination(streamed_paginator(raw.get("paginator"), decoder))
     except UserError as exc:
         raise where.at("paginator").error(str(exc)) from None
-    try:
-        selector = Selector(raw.get("data_selector"))
+    try:  # a JSON line without data_selector is one record (no auto-detection inside a record)
+        selector = Selector(raw.get("data_selector", "$" if decoder.type == "jsonl" else None))
     except SelectorSyntaxError as exc:
         raise where.at("data_selector").error(str(exc)) from None
     return Endpoint(
@@ -134,6 +149,7 @@ def _endpoint(raw: Raw, params: Raw, relation: Relationship, where: Where) -> En
         auth=build_auth(raw["auth"]) if "auth" in raw else None,
         error_handler=build_error_handler(raw.get("error_handler"), where.at("error_handler")),
         action_rules=response_action_rules(raw.get("response_actions") or ()),
+        decoder=decoder,
     )
 
 

@@ -55,11 +55,17 @@ def read_bounded(response: requests.Response, deadline: float | None, limit: int
 
 def _pieces(response: requests.Response) -> t.Iterator[bytes]:
     """The decoded body in pieces of at most 64 KiB, whatever arrives (no waiting for a full piece)."""
+    while piece := read_piece(response, _PIECE):
+        yield piece
+
+
+def read_piece(response: requests.Response, size: int) -> bytes:
+    """At most ``size`` bytes of the (transport-decoded) body, whatever has arrived; b"" at its end. Network
+    errors are the ``requests`` exceptions a non-streamed read raises."""
     raw = response.raw
     read = raw.read1 if hasattr(raw, "read1") else raw.read
     try:
-        while piece := read(_PIECE, decode_content=True):
-            yield piece
+        return t.cast("bytes", read(size, decode_content=True))
     except ProtocolError as exc:
         raise requests.exceptions.ChunkedEncodingError(exc) from None
     except DecodeError as exc:

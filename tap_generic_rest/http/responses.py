@@ -7,6 +7,8 @@ import typing as t
 
 import simplejson
 
+from tap_generic_rest.http.streamed import is_streamed
+
 if t.TYPE_CHECKING:
     import requests
 
@@ -22,6 +24,9 @@ def response_json(response: requests.Response) -> t.Any:
     cached = getattr(response, _CACHE_ATTRIBUTE, _CACHE_ATTRIBUTE)
     if cached is not _CACHE_ATTRIBUTE:
         return cached
+    if is_streamed(response):
+        msg = "the body is read record by record by the endpoint's decoder, not as one JSON document"
+        raise MalformedResponseError(msg)
     try:
         document = simplejson.loads(response.content, use_decimal=True)
     except RecursionError:

@@ -1,5 +1,6 @@
 """The run's HTTP session policy: redirects are followed only on the same scheme, host and port; every body
-is read within bounds (its decompressed size, the attempt's total time: ``body``)."""
+is read within bounds (its decompressed size, the attempt's total time: ``body``), except the 2xx body of a
+request marked for a streaming decoder (``streamed``), which is left unread for the decoder."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing_extensions import override
 
 from tap_generic_rest.errors import REDACTOR, AuthError
 from tap_generic_rest.http.body import deadline_of, read_bounded
+from tap_generic_rest.http.streamed import STREAM_BODY, STREAMED, wants_stream
 
 
 class RedirectRefusedError(AuthError):
@@ -50,16 +52,23 @@ class SameHostSession(requests.Session):
                 "credentials there (set base_url to the final address)"
             )
             raise RedirectRefusedError(msg)
+        if wants_stream(response.request):  # a redirected request streams as the original would
+            setattr(prepared_request, STREAM_BODY, True)
         super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
 
     @override
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        """Send; unless the caller streams, read the body within bounds (size, the attempt's deadline)."""
+        """Send; unless the caller streams, read the body within bounds (size, the attempt's deadline).
+
+        A 2xx answer to a request marked for a streaming decoder is left unread (and marked so); its
+        error answers are read within bounds, as any."""
         streamed = bool(kwargs.get("stream"))
         deadline = deadline_of(kwargs.get("timeout"))
         if "proxies" not in kwargs:
             kwargs["proxies"] = self._proxies_for(request)
         response = super().send(request, **{**kwargs, "stream": True})
-        if not streamed:
+        if wants_stream(request) and response.ok and not response.is_redirect:
+            setattr(response, STREAMED, True)
+        elif not streamed:
             read_bounded(response, deadline)
         return response

@@ -5,21 +5,29 @@ from __future__ import annotations
 
 import typing as t
 
+import requests
+
 from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.expressions.selectors import SelectorNotFoundError
+from tap_generic_rest.http.body import ResponseTooLargeError
+from tap_generic_rest.http.decoders import decoded, inflate_json
 from tap_generic_rest.http.failures import ParentGone, ResponseIgnored
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
+from tap_generic_rest.http.streamed import BodyError
+from tap_generic_rest.http.typed_values import schema_typer
 from tap_generic_rest.pagination.base import PaginationError
+from tap_generic_rest.run.progress import plural
 from tap_generic_rest.run.refused import REFUSED, ParentRefused
 
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    import requests
     from singer_sdk.helpers.types import Context
 
     from tap_generic_rest.description.model import Resource
+    from tap_generic_rest.expressions.selectors import Selector
+    from tap_generic_rest.http.decoders import Decoder
     from tap_generic_rest.streams.shaping import RecordShaper
 
 Record = dict[str, t.Any]
@@ -37,13 +45,29 @@ class RecordExtractor:
         self._shaper = shaper
         self._added = (*(resource.parent.added if resource.parent is not None else ()),
                        *(partition.name for partition in resource.partitions if partition.include_in_record))
+        self._typed = schema_typer(resource.schema)  # CSV and XML text as the declared schema types it
 
-    def select(self, response: requests.Response, primary_keys: Sequence[str]) -> Iterator[Record]:
-        """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys."""
+    def select(self, response: requests.Response, primary_keys: Sequence[str],
+               reading: tuple[Decoder, Selector] | None = None) -> Iterator[Record]:
+        """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys;
+        read by the endpoint's decoder and selector, or by ``reading`` (a report job's download)."""
         where = f"stream {self._name}: response from {REDACTOR.url(response.url)}"
-        selector = self._resource.endpoint.selector
+        decoder, selector = reading or (self._resource.endpoint.decoder, self._resource.endpoint.selector)
+        streamed = decoder.streams and decoder.type != "json"
+        if streamed:
+            items: Iterable[t.Any] = self._streamed(response, where, decoder, selector)
+        else:
+            items = self._selected(response, where, decoder, selector)
+        yield from self._checked(items, where, primary_keys, response, streamed)
+
+    def _selected(self, response: requests.Response, where: str, decoder: Decoder, selector: Selector) -> list[t.Any]:
+        """The items the ``data_selector`` finds in a JSON body (inflated first when compressed)."""
         try:
-            items = selector.select(response_json(response), allow_missing=self._resource.allow_missing)
+            if decoder.streams:
+                inflate_json(response, decoder)
+            return selector.select(response_json(response), allow_missing=self._resource.allow_missing)
+        except (BodyError, ResponseTooLargeError) as exc:
+            raise StreamError(f"{where}: {exc}") from None
         except MalformedResponseError as exc:
             msg = f"{where}: {exc}; check base_url and that the endpoint returns JSON"
             raise StreamError(msg) from None
@@ -55,9 +79,37 @@ class RecordExtractor:
                 f"(the response has: {keys}); fix endpoint.data_selector"
             )
             raise StreamError(msg) from None
+
+    def _streamed(self, response: requests.Response, where: str, decoder: Decoder,
+                  selector: Selector) -> Iterator[t.Any]:
+        """The items of a streamed body, as it arrives (a JSON line's through the ``data_selector``)."""
+        count = 0
+        try:
+            for document in decoded(response, decoder, self._typed):
+                items = selector.select(document, allow_missing=self._resource.allow_missing) \
+                    if decoder.type == "jsonl" else (document,)
+                for item in items:
+                    count += 1
+                    yield item
+        except BodyError as exc:
+            raise StreamError(f"{where} ({decoder.describe()}): {exc}") from None
+        except SelectorNotFoundError:
+            msg = f"{where}: data_selector {selector.source!r} matched nothing in a JSON line; fix data_selector"
+            raise StreamError(msg) from None
+        except requests.RequestException as exc:
+            msg = (f"{where}: the body broke off after {plural(count, 'record')} ({type(exc).__name__}: a read "
+                   "waited longer than request_timeout, or the connection closed); run again, or raise request_timeout")
+            raise StreamError(msg) from None
+        finally:
+            response.close()
+
+    def _checked(self, items: Iterable[t.Any], where: str, primary_keys: Sequence[str],
+                 response: requests.Response, streamed: bool) -> Iterator[Record]:
+        """Objects (scalars wrapped by ``scalar_key``), shaped (record_filter, add_fields, remove_fields), each
+        with its own primary keys."""
         records = self._objects(items, where)
         if self._shaper is not None and self._shaper.active:
-            records = self._shaper.shape(records, response, response_json(response))
+            records = self._shaper.shape(records, response, None if streamed else response_json(response))
         own_keys = [key for key in primary_keys if key not in self._added]
         for item in records:
             for key in own_keys:

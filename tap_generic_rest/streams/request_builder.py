@@ -22,6 +22,8 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Auth, Context
     from singer_sdk.pagination import BaseAPIPaginator
 
+    from tap_generic_rest.description.model import Endpoint
+    from tap_generic_rest.description.report_job import JobRequest
     from tap_generic_rest.streams.scope import Scope
 
 
@@ -48,9 +50,10 @@ class RequestBuilder:
         """The ``base_url`` setting, else the description's."""
         return str(self._config.get("base_url") or self._description.base_url).rstrip("/")
 
-    def url(self, context: Context | None) -> str:
-        """A partition's URL: the endpoint path, parent values as path segments."""
-        path = self._resource.endpoint.path
+    def url(self, context: Context | None, path: str | Template | None = None,
+            extra: dict[str, t.Any] | None = None) -> str:
+        """A partition's URL: the endpoint's path (or ``path``), parent values (and ``extra``) as path segments."""
+        path = self._resource.endpoint.path if path is None else path
         encoded = {key: _path_segment(value) for key, value in (context or {}).items()}
         grouping = self._resource.group_parents
         values = (context or {}).get(grouping.key) if grouping is not None else None
@@ -58,8 +61,10 @@ class RequestBuilder:
             separator = quote(grouping.separator, safe=",;|:+")
             encoded[grouping.key] = separator.join(_path_segment(text(value)) for value in values)
         if isinstance(path, Template):
-            path = str(path.render({**self._variables(context), "stream_slice": encoded, "parent": encoded,
-                                    "stream_partition": self._partition(encoded)}))
+            segments = {key: _path_segment(value) for key, value in (extra or {}).items()}
+            variables = {**self._variables(context), **segments, "stream_slice": encoded, "parent": encoded,
+                         "stream_partition": self._partition(encoded)}
+            path = str(path.render(variables))
         url = join_url(self.url_base, str(path))
         dots = {key: value for key, value in (context or {}).items() if str(value) in {".", ".."}}
         if dots and _DOT_SEGMENT.search(urlsplit(url).path):
@@ -103,20 +108,29 @@ class RequestBuilder:
     def request(self, page: PageContext) -> HTTPRequest:
         """The request of one page of a partition."""
         endpoint = self._resource.endpoint
-        variables = self._request_variables(page.stream_context)
-        try:
-            request = HTTPRequest(
-                url=self.url(page.stream_context),
-                method=endpoint.method,
-                headers={**self.headers, **self._endpoint_headers(variables, page.stream_context)},
-                params={k: v for k, v in render_tree(endpoint.params, variables).items() if v is not None},
-                data=render_tree(endpoint.json if endpoint.data is None else endpoint.data, variables),
-            )
-        except TemplateError as exc:
-            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.endpoint in {self._description.origin}"
-            raise StreamError(msg) from None
+        request = self.build(endpoint, page.stream_context, accept=endpoint.decoder.accept)
         endpoint.pagination.apply(request, page.next_page_token)
         return request
+
+    def build(self, spec: Endpoint | JobRequest, context: Context | None, extra: dict[str, t.Any] | None = None,
+              url: str | None = None, accept: str | None = None) -> HTTPRequest:
+        """The request ``spec`` (an endpoint, or a report job's request) describes for a partition; ``extra``
+        template variables (a job's ``job_id``); ``url`` replaces the spec's path (a download URL); ``accept``
+        the ``Accept`` header of a non-JSON body (the spec's own headers still win)."""
+        variables = {**self._request_variables(context), **(extra or {})}
+        defaults = {**self.headers, **({"Accept": accept} if accept else {})}
+        try:
+            return HTTPRequest(
+                url=url or self.url(context, spec.path, extra),
+                method=spec.method,
+                headers={**defaults, **self._endpoint_headers(spec.headers, variables, context)},
+                params={k: v for k, v in render_tree(spec.params, variables).items() if v is not None},
+                data=render_tree(spec.json if spec.data is None else spec.data, variables),
+            )
+        except TemplateError as exc:
+            place = "endpoint" if spec is self._resource.endpoint else "report_job"
+            msg = f"stream {self._name}: {exc}; fix {self._resource.where}.{place} in {self._description.origin}"
+            raise StreamError(msg) from None
 
     def _request_variables(self, context: Context | None) -> dict[str, t.Any]:
         """A partition's template variables: a group's parent values as its style sends them, and
@@ -131,11 +145,12 @@ class RequestBuilder:
     def _partition(self, values: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         return {p.name: values[p.name] for p in self._resource.partitions if p.name in values}
 
-    def _endpoint_headers(self, variables: dict[str, t.Any], context: Context | None) -> dict[str, t.Any]:
+    def _endpoint_headers(self, spec: dict[t.Any, t.Any], variables: dict[str, t.Any],
+                          context: Context | None) -> dict[str, t.Any]:
         """The endpoint's headers rendered: a value beyond Latin-1 is sent UTF-8 encoded; a CR, LF or NUL
         (a header injection) is refused for this parent."""
         headers: dict[str, t.Any] = {}
-        for key, value in render_tree(self._resource.endpoint.headers, variables).items():
+        for key, value in render_tree(spec, variables).items():
             text = str(value)
             if _BREAKS.search(text) or _BREAKS.search(str(key)):
                 msg = (f"stream {self._name}: header {str(key)!r} would hold a line break or NUL "

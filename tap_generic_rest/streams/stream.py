@@ -15,6 +15,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
+from tap_generic_rest.http.decoders import streaming
 from tap_generic_rest.run.logs import PerContextLines, quiet
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.streams import sdk_seam
@@ -23,6 +24,7 @@ from tap_generic_rest.streams.conformance import RootConformer
 from tap_generic_rest.streams.evolution import SchemaEvolver
 from tap_generic_rest.streams.extraction import RecordExtractor
 from tap_generic_rest.streams.fanout import FanOut
+from tap_generic_rest.streams.report_jobs import ReportJobs
 from tap_generic_rest.streams.request_builder import RequestBuilder
 from tap_generic_rest.streams.restart import Restart
 from tap_generic_rest.streams.retry_policy import RetryPolicy
@@ -75,6 +77,7 @@ class GenericStream(RESTStream[t.Any]):
         self.retry_policy = RetryPolicy(scope, self.logger)
         self.shaper = RecordShaper(name, resource, self.window.variables, self.logger)
         self.extractor = RecordExtractor(name, resource, self.logger, self.shaper)
+        self.report_jobs = ReportJobs(self) if resource.report_job else None
         self.starts = PartitionStarts(config, self.compare_start_date)
         self.fanout = FanOut(name, resource, config, self.logger)
         self.throttle = StateThrottle(lambda: getattr(sdk_seam.tap_of(self), "message_writer", None))
@@ -179,6 +182,7 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        func = streaming(func, self.resource.endpoint.decoder)  # a streamed body is left unread by the session
         decorated = self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
         return lambda prepared, context: remember_partition(decorated(prepared, context), context)
 
@@ -186,6 +190,12 @@ class GenericStream(RESTStream[t.Any]):
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         return self.extractor.select(response, self.primary_keys)
+
+    @override
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        if self.report_jobs is not None:  # a report job per partition instead of pages
+            return self.report_jobs.records(context)
+        return super().request_records(context)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
