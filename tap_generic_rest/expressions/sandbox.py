@@ -20,14 +20,15 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
 from tap_generic_rest.errors import UserError
-from tap_generic_rest.expressions.datetimes import format_datetime
 from tap_generic_rest.expressions.limits import MAX_SIZE, check_binop, check_call, check_size, size_of, start_clock
+from tap_generic_rest.expressions.macros import FILTERS, MACROS
 
 Variables = t.Mapping[str, t.Any]
 
 #: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
 TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental"})
-TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
+#: The helpers an expression may call (Airbyte's macros, see ``macros``); an expression calling one is a template.
+TEMPLATE_FUNCTIONS = frozenset(MACROS)
 
 
 class TemplateError(UserError):
@@ -42,7 +43,8 @@ class _Environment(ImmutableSandboxedEnvironment):
     def __init__(self) -> None:
         super().__init__(autoescape=False)
         self.globals.clear()
-        self.globals.update(format_datetime=format_datetime)
+        self.globals.update(MACROS)
+        self.filters.update(FILTERS)
         self.filters.update({name: _bounded(name, f) for name, f in self.filters.items()})
 
     @override
@@ -101,13 +103,16 @@ def parse_expression(expression: str) -> nodes.Template | None:
 def is_template_expression(expression: str) -> bool:
     """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
 
+    An expression that calls a helper and names no variable (``now_utc()``) is a template too.
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
     """
     tree = parse_expression(expression)
     if tree is None:  # a broken template is reported, not sent as text
         return bool(re.search(r"\b(" + "|".join(TEMPLATE_VARIABLES) + r")\b", expression))
     names = {node.name for node in tree.find_all(nodes.Name)}
-    return bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS and bool(names & TEMPLATE_VARIABLES)
+    called = any(isinstance(node.node, nodes.Name) for node in tree.find_all(nodes.Call))
+    allowed = bool(names) and names <= TEMPLATE_VARIABLES | TEMPLATE_FUNCTIONS
+    return allowed and (bool(names & TEMPLATE_VARIABLES) or called)
 
 
 def compile_expression(expression: str, label: str) -> t.Callable[..., object]:
