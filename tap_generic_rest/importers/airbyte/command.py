@@ -38,8 +38,8 @@ def run(manifest: Path, document: object, schemas_dir: Path | None, skip_unsuppo
         msg = (f"{manifest} cannot be imported ({count} listed above); --skip-unsupported imports the other "
                "streams")
         raise UserError(msg)
-    for name in imported.skipped:
-        click.echo(f"{PREFIX}: left out: stream {name!r} (refused above)", err=True)
+    for line in imported.skipped:
+        click.echo(f"{PREFIX}: left out: {line}", err=True)
     if schemas_dir is not None:
         write_schemas(imported, schemas_dir)
     elif imported.schemas:

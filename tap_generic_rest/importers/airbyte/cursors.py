@@ -6,9 +6,9 @@ first entry when it differs: the records' format, with a warning); ``start_datet
 ``end_value`` (``now_utc()`` / ``today_utc()`` is the default: left out); ``step`` -> ``step``;
 ``cursor_granularity`` -> ``cursor_granularity``; ``lookback_window`` -> ``lag`` (seconds);
 ``start_time_option`` / ``end_time_option`` -> ``start_param`` / ``end_param`` (request parameters) or
-``{incremental.start_value}`` / ``{incremental.end_value}`` in headers and bodies; ``is_data_feed`` ->
-``row_order: desc`` (every page is read, records filtered); ``is_client_side_incremental``: nothing is sent,
-records are filtered (as always). ``partition_field_start``/``_end`` name ``stream_interval``'s ends.
+``{incremental.start_value}`` / ``{incremental.end_value}`` in headers and bodies; ``is_data_feed``: every
+page is read and records filtered (warned); ``is_client_side_incremental``: nothing is sent, records are
+filtered (as always). ``partition_field_start``/``_end`` name ``stream_interval``'s ends.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def map_cursor(cursor: object, endpoint: dict[str, t.Any], stream: Stream, path:
         if text:
             spec["lag"] = _seconds(text, stream, f"{path}.lookback_window")
     if cursor.get("is_data_feed"):
-        spec["row_order"] = "desc"
+        stream.warn(f"{path}.is_data_feed", "every page is read and its records filtered by the cursor (no early "
+                    "stop at the first old record)")
     if not cursor.get("is_client_side_incremental"):
         _options(cursor, spec, endpoint, stream, path)
     return {key: value for key, value in spec.items() if value is not None}

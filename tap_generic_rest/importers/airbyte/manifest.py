@@ -71,31 +71,31 @@ def _hidden_parents(mapped: list[Mapped], issues: Issues, names: t.Mapping[tuple
     """Parent streams that are not in ``streams`` (mapped as unselected resources)."""
     known = {item.resource["name"] for item in mapped}
     added: list[Mapped] = []
-    queue = [(item.parent, item.resource["name"]) for item in mapped if item.parent]
+    queue = [(item.parent, item.parent_path) for item in mapped if item.parent]
     while queue:
-        parent, child = queue.pop(0)
+        parent, at = queue.pop(0)
         assert parent is not None
         if parent.get("name") in known:
             continue
         known.add(parent.get("name"))
-        item = map_stream(parent, f"(the parent of {child})", issues, names, root)
+        item = map_stream(parent, at, issues, names, root)
         item.resource["selected"] = False
         added.append(item)
         if item.parent:
-            queue.append((item.parent, item.resource["name"]))
+            queue.append((item.parent, item.parent_path))
     return added
 
 
 def _assemble(mapped: list[Mapped], settings: list[Setting], issues: Issues) -> Imported:
     refused = {item.resource["name"] for item in mapped if item.refused}
-    skipped = sorted(refused)
+    skipped = [f"stream {name!r} (refused above)" for name in sorted(refused)]
     changed = True
     while changed:  # a child of a left-out parent is left out too
         changed = False
         for item in mapped:
             if item.parent and item.parent.get("name") in refused and item.resource["name"] not in refused:
                 refused.add(item.resource["name"])
-                skipped.append(item.resource["name"])
+                skipped.append(f"stream {item.resource['name']!r} (its parent {item.parent.get('name')!r} is left out)")
                 changed = True
     kept = [item for item in mapped if item.resource["name"] not in refused]
     bases = collections.Counter(item.url_base for item in kept if item.url_base and "{{" not in item.url_base)
@@ -106,11 +106,11 @@ def _assemble(mapped: list[Mapped], settings: list[Setting], issues: Issues) -> 
         client["auth"] = kept[0].auth
     resources = []
     for item in kept:
-        endpoint = item.resource.setdefault("endpoint", {})
-        if item.url_base and item.url_base != base:
+        endpoint = item.resource.get("endpoint")
+        if endpoint is not None and item.url_base and item.url_base != base:
             endpoint["path"] = _join(item.url_base, str(endpoint.get("path") or ""))
         if item.auth and "auth" not in client:
-            endpoint["auth"] = item.auth
+            item.resource.setdefault("endpoint", {})["auth"] = item.auth
         resources.append(item.resource)
     description = {"client": client, "resources": resources}
     schemas = {item.resource["name"]: item.schema for item in kept if item.schema}

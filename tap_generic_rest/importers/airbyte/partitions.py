@@ -23,9 +23,10 @@ if t.TYPE_CHECKING:
 
 
 class Routers(t.NamedTuple):
-    """What a stream's routers give: its parent stream (component), and resource keys."""
+    """What a stream's routers give: its parent stream (component) and where it is, and resource keys."""
 
     parent: dict[str, t.Any] | None
+    parent_path: str
     keys: dict[str, t.Any]
 
 
@@ -60,6 +61,7 @@ def _dotted(value: object) -> str:
 def map_routers(router: object, endpoint: dict[str, t.Any], stream: Stream, path: str) -> Routers:
     """The parent stream and resource keys; writes the request options into ``endpoint``."""
     parent: dict[str, t.Any] | None = None
+    parent_path = ""
     keys: dict[str, t.Any] = {}
     items = _routers(router)
     for index, item in enumerate(items):
@@ -69,6 +71,7 @@ def map_routers(router: object, endpoint: dict[str, t.Any], stream: Stream, path
             custom_refusal(stream, item, at)
         elif kind == "SubstreamPartitionRouter":
             parent = _substream(item, endpoint, stream, at, parent)
+            parent_path = f"{at}.parent_stream_configs[0].stream"
         elif kind == "GroupingPartitionRouter":
             stream.check_options(item, at, ("group_size", "underlying_partition_router", "deduplicate"))
             below = item.get("underlying_partition_router")
@@ -77,13 +80,14 @@ def map_routers(router: object, endpoint: dict[str, t.Any], stream: Stream, path
                               "SubstreamPartitionRouter only")
                 continue
             parent = _substream(below, endpoint, stream, f"{at}.underlying_partition_router", parent)
+            parent_path = f"{at}.underlying_partition_router.parent_stream_configs[0].stream"
             keys["group_parents"] = {"size": item.get("group_size"), "style": "join", "separator": ",",
                                      "deduplicate": bool(item.get("deduplicate", True))}
         elif kind == "ListPartitionRouter":
             keys.setdefault("partitions", []).append(_list(item, endpoint, stream, at))
         else:
             stream.refuse(at, f"{kind} is not supported")
-    return Routers(parent, keys)
+    return Routers(parent, parent_path, keys)
 
 
 def _substream(router: dict[str, t.Any], endpoint: dict[str, t.Any], stream: Stream, path: str,

@@ -25,7 +25,16 @@ _PARTS = {"request_parameter": "params", "header": "headers", "body_json": "json
 
 
 def translate(value: object, scope: Scope, path: str) -> object:
-    """``value`` translated, or None after a refusal at ``path``."""
+    """``value`` translated (each entry on its own: every refusal is listed), or None after a refusal."""
+    if isinstance(value, dict):
+        items = {key: translate(item, scope, f"{path}.{key}") for key, item in value.items()}
+        try:
+            return {translate_value(key, scope): item for key, item in items.items()}
+        except Unmappable as exc:
+            scope.stream.refuse(path, f"{exc}")
+            return None
+    if isinstance(value, list):
+        return [translate(item, scope, f"{path}[{index}]") for index, item in enumerate(value)]
     try:
         return translate_value(value, scope)
     except Unmappable as exc:

@@ -5,7 +5,7 @@ properties are flattened to ``<parent>_<child>`` (``credentials: {access_token}`
 ``credentials_access_token``; every branch of a ``oneOf`` is flattened the same way, so the names of all
 branches are settings); a name's non-word characters become ``_``. ``airbyte_secret: true`` marks a
 secret. The importer lists the settings in the description's header, as a Meltano ``settings:`` block to
-paste (secrets as ``kind: password``).
+paste (secrets ``sensitive: true``).
 """
 
 from __future__ import annotations
@@ -71,8 +71,6 @@ def _is_object(prop: dict[str, t.Any]) -> bool:
 def _kind(prop: dict[str, t.Any]) -> str:
     kind = prop.get("type")
     kinds = [k for k in (kind if isinstance(kind, list) else [kind]) if k != "null"]
-    if prop.get("airbyte_secret"):
-        return "password"
     if prop.get("format") in ("date-time", "date"):
         return "date_iso8601"
     return _KINDS.get(str(kinds[0]) if kinds else "string", "string")
@@ -84,6 +82,8 @@ def meltano_block(settings: list[Setting]) -> list[str]:
     for setting in settings:
         lines.append(f"  - name: {setting.name}")
         lines.append(f"    kind: {setting.kind}")
+        if setting.secret:
+            lines.append("    sensitive: true")
         if setting.description:
             text = setting.description.replace("\n", " ")
             lines.append(f"    label: {text[:100]!r}" if ":" in text or "#" in text else f"    label: {text[:100]}")

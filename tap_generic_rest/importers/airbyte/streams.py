@@ -34,7 +34,7 @@ RETRIEVER_IGNORED = {"ignore_stream_slicer_parameters_on_paginated_requests": "a
 
 
 class Mapped(t.NamedTuple):
-    """A stream mapped: the resource, its URL base, auth, parent component, schema; refused or not."""
+    """A stream mapped: the resource, its URL base, auth, parent component (and path), schema; refused or not."""
 
     resource: dict[str, t.Any]
     url_base: str
@@ -42,6 +42,7 @@ class Mapped(t.NamedTuple):
     parent: dict[str, t.Any] | None
     schema: dict[str, t.Any] | None
     refused: bool
+    parent_path: str = ""
 
 
 def map_stream(component: dict[str, t.Any], path: str, issues: Issues,
@@ -75,7 +76,8 @@ def map_stream(component: dict[str, t.Any], path: str, issues: Issues,
     incremental = map_cursor(component.get("incremental_sync"), endpoint, stream, f"{path}.incremental_sync")
     if incremental:
         endpoint["incremental"] = incremental
-    resource["endpoint"] = endpoint
+    if retriever.get("type") != "AsyncRetriever":
+        resource["endpoint"] = endpoint
     resource.update(routers.keys)
     resource.update(_shaping(component, retriever, stream, path))
     key = primary_key(component.get("primary_key"), stream, f"{path}.primary_key")
@@ -85,11 +87,14 @@ def map_stream(component: dict[str, t.Any], path: str, issues: Issues,
         resource["parent_fields"] = dict(stream.parent_fields)
     base = ""
     auth = None
-    if isinstance(requester, dict):
+    if isinstance(requester, dict) and "report_job" in resource:
+        base = requester_url(requester, stream, f"{at}.creation_requester")[0]
+        auth = map_auth(requester.get("authenticator"), stream, f"{at}.creation_requester.authenticator")
+    elif isinstance(requester, dict):
         base, endpoint["path"] = requester_url(requester, stream, f"{at}.requester")
         auth = map_auth(requester.get("authenticator"), stream, f"{at}.requester.authenticator")
     schema = load_schema(component.get("schema_loader"), stream, f"{path}.schema_loader", root)
-    return Mapped(resource, base, auth, routers.parent, schema, refused=stream.refused > 0)
+    return Mapped(resource, base, auth, routers.parent, schema, stream.refused > 0, routers.parent_path)
 
 
 def _refuse_kind(component: dict[str, t.Any], stream: Stream, path: str) -> None:
