@@ -27,6 +27,9 @@ def scope(**kwargs: t.Any) -> Scope:
     ("Bearer {{ config['credentials']['token'] }}", "Bearer {{ config.credentials_token }}"),
     ("{{ config['values'] }}", '{{ config["values"] }}'),  # a dict method's name is read as an item
     ("{{ config['other_setting'] or 'x' }}", "{{ config.other_setting or 'x' }}"),
+    ("{{ config.get('credentials', {}).get('token', 'none') }}", "{{ (config.credentials_token | default('none')) }}"),
+    ("{{ config.get('api_key', config['credentials']['token']) }}",
+     "{{ (config.api_key | default(config.credentials_token)) }}"),
     ("/{{ parameters.name }}/list", "/things/list"),
     ("{{ parameters['size'] }}", 50),  # a whole-string parameter keeps its type
     ("{{ parameters.size * 2 }}", "{{ 50 * 2 }}"),

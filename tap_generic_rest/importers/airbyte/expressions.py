@@ -135,9 +135,33 @@ def translate_expression(expression: str, scope: Scope) -> str:
             i += 1
             continue
         head, accessors, end = read_chain(tokens, i)
-        out.append(rewrite(head, accessors, scope))
-        i = end
+        with_default = _get_with_default(tokens, end)
+        if with_default is None:
+            out.append(rewrite(head, accessors, scope))
+            i = end
+            continue
+        key, default, i = with_default
+        value = rewrite(head, [*accessors, ("key", key)], scope)
+        out.append(f"({value} | default({translate_expression(default, scope).strip()}))")
     return "".join(out)
+
+
+def _get_with_default(tokens: list[tuple[str, str]], i: int) -> tuple[str, str, int] | None:
+    """``.get('key', default)`` at ``i``: the key, the default's text and the index after the call."""
+    values = [value for _, value in tokens[i:i + 5]]
+    if values[:3] != [".", "get", "("] or len(tokens) < i + 5 or tokens[i + 3][0] != "string" or values[4] != ",":
+        return None
+    depth, j = 0, i + 5
+    while j < len(tokens):
+        value = tokens[j][1]
+        if value in ("(", "[", "{"):
+            depth += 1
+        elif value in (")", "]", "}"):
+            if depth == 0:
+                return _string(tokens[i + 3][1]), "".join(v for _, v in tokens[i + 5:j]), j + 1
+            depth -= 1
+        j += 1
+    return None
 
 
 def lex(expression: str) -> list[tuple[str, str]]:
@@ -174,6 +198,11 @@ def read_chain(tokens: list[tuple[str, str]], i: int) -> tuple[str, list[Accesso
                     and rest[4] == ")":
                 accessors.append(("key", _string(tokens[j + 3][1])))
                 j += 5
+                continue
+            with_default = _get_with_default(tokens, j)
+            if with_default is not None and with_default[1].strip() in ("{}", "dict()"):
+                accessors.append(("key", with_default[0]))  # .get('a', {}): a step into an object
+                j = with_default[2]
                 continue
             if j + 2 < len(tokens) and tokens[j + 2][1] == "(":
                 break  # a method call: kept as it is
