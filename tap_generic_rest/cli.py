@@ -31,8 +31,6 @@ def import_command(pipeline: Path, schemas_dir: Path | None, skip_unsupported: b
     the description would not load. The draft is written to stdout either way, to be fixed by hand.
     An Airbyte manifest's unsupported parts are refused first, one line each with the manifest path.
     """
-    from tap_generic_rest.description.problems import description_problems
-    from tap_generic_rest.errors import UserError
     from tap_generic_rest.importers.dlt import import_pipeline, setting_references, to_yaml
     from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 
@@ -46,19 +44,26 @@ def import_command(pipeline: Path, schemas_dir: Path | None, skip_unsupported: b
         click.echo(f"tap-generic-rest import: note: {', '.join(unknown)} (from dlt.secrets/dlt.config) "
                    f"{'is not a tap setting' if len(unknown) == 1 else 'are not tap settings'}; rename "
                    f"each to one of {', '.join(SECRET_SETTINGS)} in the description", err=True)
-    problems = description_problems(config, origin=pipeline.name, root=pipeline.parent)
+    _check_loads(config, pipeline, pipeline.parent)
+
+
+def _check_loads(description: dict[str, t.Any], origin: Path, root: Path) -> None:
+    """List every problem of the imported description; raise when it would not load."""
+    from tap_generic_rest.description.problems import description_problems
+    from tap_generic_rest.errors import UserError
+
+    problems = description_problems(description, origin=origin.name, root=root)
     for problem in problems:
         click.echo(f"tap-generic-rest import: problem: {problem}", err=True)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        msg = (f"the description imported from {pipeline} would not load ({count} listed above); "
+        msg = (f"the description imported from {origin} would not load ({count} listed above); "
                "the draft is on stdout: fix it there")
         raise UserError(msg)
 
 
 def _import_manifest(manifest: Path, schemas_dir: Path | None, skip_unsupported: bool) -> None:
     """An Airbyte manifest: refusals, the description on stdout, then its problems as the tap sees them."""
-    from tap_generic_rest.description.problems import description_problems
     from tap_generic_rest.errors import UserError
     from tap_generic_rest.importers.airbyte import command
     from tap_generic_rest.importers.airbyte.load import is_manifest, read_document
@@ -69,14 +74,7 @@ def _import_manifest(manifest: Path, schemas_dir: Path | None, skip_unsupported:
                "file (.py)")
         raise UserError(msg)
     imported = command.run(manifest, document, schemas_dir, skip_unsupported)
-    problems = description_problems(imported.description, origin=manifest.name, root=Path.cwd())
-    for problem in problems:
-        click.echo(f"tap-generic-rest import: problem: {problem}", err=True)
-    if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        msg = (f"the description imported from {manifest} would not load ({count} listed above); "
-               "the draft is on stdout: fix it there")
-        raise UserError(msg)
+    _check_loads(imported.description, manifest, Path.cwd())  # schema paths are as given: from here
 
 
 def run_import(args: list[str]) -> t.NoReturn:

@@ -15,6 +15,7 @@ import typing as t
 import yaml
 
 from tap_generic_rest.errors import UserError
+from tap_generic_rest.importers.files import read_source
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -31,12 +32,7 @@ class ManifestError(UserError):
 
 def read_document(path: Path) -> object:
     """The parsed YAML/JSON of ``path``; one-line errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ManifestError(f"cannot import {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"cannot import {path}: {exc}") from None
+    text = read_source(path, ManifestError)
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
