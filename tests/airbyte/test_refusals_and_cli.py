@@ -80,7 +80,8 @@ def test_the_header_lists_the_settings_for_meltano(capsys: pytest.CaptureFixture
     header = [line.removeprefix("# ") for line in result.out.splitlines() if line.startswith("#")]
     block = yaml.safe_load("\n".join(header[2:]))
     assert block == {"settings": [
-        {"name": "base_url", "kind": "string"}, {"name": "account_region", "kind": "string"},
+        {"name": "base_url", "kind": "string"}, {"name": "start_date", "kind": "date_iso8601"},
+        {"name": "tier", "kind": "string"}, {"name": "account_region", "kind": "string"},
         {"name": "account_client_id", "kind": "string"},
         {"name": "account_client_secret", "kind": "string", "sensitive": True}]}
 
