@@ -117,3 +117,23 @@ def test_bad_yaml_and_missing_file(capsys: pytest.CaptureFixture[str], tmp_path:
     broken.write_text("streams: [\n", encoding="utf-8")
     assert "not valid YAML" in run_import(capsys, str(broken)).err
     assert "no such file" in run_import(capsys, str(tmp_path / "none.yaml")).err
+
+
+def test_a_component_of_the_wrong_shape_refuses_its_stream_not_the_run(capsys: pytest.CaptureFixture[str],
+                                                                        tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.yaml"
+    document = yaml.safe_load((MANIFESTS / "links.yaml").read_text(encoding="utf-8"))
+    document["streams"][1]["retriever"]["paginator"]["pagination_strategy"] = "CursorPagination"
+    document["streams"][2]["retriever"]["requester"]["request_parameters"] = ["after"]
+    manifest.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = run_import(capsys, str(manifest), "--skip-unsupported")
+    assert result.code == 0, result.err
+    refused = lines(result.err, "refused")
+    assert refused[0].startswith("streams[1]: a component does not have the shape Airbyte's schema gives it")
+    assert "streams[2].retriever.requester.request_parameters: request_parameters must be a mapping, not list" \
+        in refused
+    assert [resource["name"] for resource in yaml.safe_load(result.out)["resources"]] == ["linked"]
+    document["streams"] = 3
+    manifest.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = run_import(capsys, str(manifest))
+    assert result.err.strip() == "tap-generic-rest: error: streams: a list is expected, not int"

@@ -15,7 +15,7 @@ import json
 import typing as t
 
 from tap_generic_rest.importers.airbyte.context import Issues
-from tap_generic_rest.importers.airbyte.load import read_document, resolve_references
+from tap_generic_rest.importers.airbyte.load import ManifestError, read_document, resolve_references
 from tap_generic_rest.importers.airbyte.parameters import propagate
 from tap_generic_rest.importers.airbyte.spec import Setting, setting_names, settings_of
 from tap_generic_rest.importers.airbyte.streams import Mapped, map_stream
@@ -29,6 +29,7 @@ IGNORED = {"concurrency_level": "the tap's max_concurrency setting applies",
            "metadata": "Airbyte's connector metadata", "check": "the tap checks a connection by --discover",
            "stream_groups": "streams run on their own", "description": "not needed",
            "max_concurrent_async_job_count": "report jobs run one at a time per stream"}
+_SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError)
 _KNOWN = frozenset({"version", "type", "streams", "dynamic_streams", "definitions", "schemas", "spec", *IGNORED})
 
 
@@ -53,17 +54,44 @@ def import_manifest(path: Path, document: object | None = None) -> Imported:
             issues.warn(key, f"ignored ({IGNORED[key]})")
         elif key not in _KNOWN:
             issues.refuse(key, f"the top-level key {key!r} is not supported")
-    for index, _ in enumerate(manifest.get("dynamic_streams") or []):
+    for index, _ in enumerate(_list(manifest, "dynamic_streams")):
         issues.refuse(f"dynamic_streams[{index}]", "dynamic streams are not supported (their streams are only "
                       "known when the connector runs)")
-    settings = settings_of(manifest.get("spec"))
+    try:
+        settings = settings_of(manifest.get("spec"))
+    except _SHAPE_ERRORS as exc:
+        raise ManifestError(f"{path}: spec: {_shape(exc)}") from None
     names = setting_names(settings)
     mapped: list[Mapped] = []
-    for index, stream in enumerate(manifest.get("streams") or []):
-        component = propagate(stream, "DeclarativeSource.streams", {}) if isinstance(stream, dict) else {}
-        mapped.append(map_stream(component, f"streams[{index}]", issues, names, path.parent))
+    for index, stream in enumerate(_list(manifest, "streams")):
+        mapped.append(_guarded(stream, f"streams[{index}]", issues, names, path.parent))
     mapped += _hidden_parents(mapped, issues, names, path.parent)
     return _assemble(mapped, settings, issues)
+
+
+def _list(manifest: dict[str, t.Any], key: str) -> list[t.Any]:
+    value = manifest.get(key) or []
+    if not isinstance(value, list):
+        raise ManifestError(f"{key}: a list is expected, not {type(value).__name__}")
+    return value
+
+
+def _guarded(stream: object, at: str, issues: Issues, names: t.Mapping[tuple[str, ...], str],
+             root: Path, *, propagated: bool = False) -> Mapped:
+    """One stream mapped; a component of a shape Airbyte's schema does not allow refuses the stream."""
+    name = str(stream.get("name") or "") if isinstance(stream, dict) else ""
+    try:
+        if not isinstance(stream, dict):
+            raise TypeError(f"a stream is a mapping, not {type(stream).__name__}")
+        component = stream if propagated else propagate(stream, "DeclarativeSource.streams", {})
+        return map_stream(component, at, issues, names, root)
+    except _SHAPE_ERRORS as exc:
+        issues.refuse(at, _shape(exc))
+        return Mapped({"name": name or at}, "", None, None, None, refused=True)
+
+
+def _shape(exc: Exception) -> str:
+    return f"a component does not have the shape Airbyte's schema gives it ({type(exc).__name__}: {exc})"
 
 
 def _hidden_parents(mapped: list[Mapped], issues: Issues, names: t.Mapping[tuple[str, ...], str],
@@ -75,10 +103,10 @@ def _hidden_parents(mapped: list[Mapped], issues: Issues, names: t.Mapping[tuple
     while queue:
         parent, at = queue.pop(0)
         assert parent is not None
-        if parent.get("name") in known:
+        if str(parent.get("name")) in known:
             continue
-        known.add(parent.get("name"))
-        item = map_stream(parent, at, issues, names, root)
+        known.add(str(parent.get("name")))
+        item = _guarded(parent, at, issues, names, root, propagated=True)
         item.resource["selected"] = False
         added.append(item)
         if item.parent:
@@ -93,7 +121,7 @@ def _assemble(mapped: list[Mapped], settings: list[Setting], issues: Issues) -> 
     while changed:  # a child of a left-out parent is left out too
         changed = False
         for item in mapped:
-            if item.parent and item.parent.get("name") in refused and item.resource["name"] not in refused:
+            if item.parent and str(item.parent.get("name")) in refused and item.resource["name"] not in refused:
                 refused.add(item.resource["name"])
                 skipped.append(f"stream {item.resource['name']!r} (its parent {item.parent.get('name')!r} is left out)")
                 changed = True

@@ -69,6 +69,9 @@ def map_request(requester: dict[str, t.Any], stream: Stream, path: str) -> dict[
         if isinstance(value, str) and target != "data":
             stream.refuse(f"{path}.{key}", f"{key} as one interpolated string is not supported (write a mapping)")
             continue
+        if not isinstance(value, (dict, str)) and target != "json":
+            stream.refuse(f"{path}.{key}", f"{key} must be a mapping, not {type(value).__name__}")
+            continue
         endpoint[target] = translate(value, scope, f"{path}.{key}")
     body = requester.get("request_body")
     if isinstance(body, dict):
