@@ -7,7 +7,7 @@ import typing as t
 
 import yaml
 
-from tap_generic_rest.importers.airbyte.spec import settings_of
+from tap_generic_rest.importers.airbyte.spec import meltano_block, settings_of
 from tests.airbyte.helpers import MANIFESTS, run_import
 
 if t.TYPE_CHECKING:
@@ -92,9 +92,13 @@ def test_spec_flattening_one_of_and_secrets() -> None:
             {"properties": {"auth_type": {"const": "token"}, "token": {"type": "string", "airbyte_secret": True}}},
             {"properties": {"auth_type": {"const": "oauth"}, "client-id": {"type": "string"},
                             "refresh_token": {"type": "string", "airbyte_secret": True}}}]},
-        "page size": {"type": "integer", "title": "Page size"},
+        "page size": {"type": "integer", "title": "Page size", "default": 50},
         "start_date": {"type": "string", "format": "date-time"}}}}
-    found = {(s.name, s.path, s.kind, s.secret) for s in settings_of(spec)}
+    settings = settings_of(spec)
+    block = meltano_block(settings)
+    at = block.index("  - name: page_size")
+    assert block[at + 1:at + 4] == ["    kind: integer", '    label: "Page size"', "    value: 50"]
+    found = {(s.name, s.path, s.kind, s.secret) for s in settings}
     assert found == {
         ("credentials_token", ("credentials", "token"), "string", True),
         ("credentials_client_id", ("credentials", "client-id"), "string", False),

@@ -5,12 +5,13 @@ properties are flattened to ``<parent>_<child>`` (``credentials: {access_token}`
 ``credentials_access_token``; every branch of a ``oneOf`` is flattened the same way, so the names of all
 branches are settings); a name's non-word characters become ``_``. ``airbyte_secret: true`` marks a
 secret. The importer lists the settings in the description's header, as a Meltano ``settings:`` block to
-paste (secrets ``sensitive: true``).
+paste (secrets ``sensitive: true``; a spec ``default`` is the setting's ``value``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import typing as t
 
@@ -27,6 +28,7 @@ class Setting:
     secret: bool
     description: str
     required: bool
+    default: object = None
 
 
 def settings_of(spec: object) -> list[Setting]:
@@ -58,7 +60,7 @@ def _walk(schema: dict[str, t.Any], path: tuple[str, ...], required: set[str], f
                 continue  # a oneOf branch's discriminator (auth_type: const) needs no setting
             found[name] = Setting(name=name, path=here, kind=_kind(prop), secret=bool(prop.get("airbyte_secret")),
                                   description=str(prop.get("title") or prop.get("description") or "").strip(),
-                                  required=key in required and len(here) == 1)
+                                  required=key in required and len(here) == 1, default=prop.get("default"))
 
 
 def _is_object(prop: dict[str, t.Any]) -> bool:
@@ -80,11 +82,11 @@ def meltano_block(settings: list[Setting]) -> list[str]:
     """The settings as a Meltano ``settings:`` block (commented lines for the description's header)."""
     lines = ["settings:"]
     for setting in settings:
-        lines.append(f"  - name: {setting.name}")
-        lines.append(f"    kind: {setting.kind}")
+        lines += [f"  - name: {setting.name}", f"    kind: {setting.kind}"]
         if setting.secret:
             lines.append("    sensitive: true")
         if setting.description:
-            text = setting.description.replace("\n", " ")
-            lines.append(f"    label: {text[:100]!r}" if ":" in text or "#" in text else f"    label: {text[:100]}")
+            lines.append(f"    label: {json.dumps(setting.description.replace(chr(10), ' ')[:100])}")
+        if setting.default is not None and not setting.secret:
+            lines.append(f"    value: {json.dumps(setting.default)}")
     return lines
