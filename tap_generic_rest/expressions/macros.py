@@ -4,7 +4,9 @@ Macros: ``now_utc()`` (an aware UTC date-time), ``today_utc()`` (a date), ``day_
 ``days``, formatted), ``duration('P1D')`` (a time delta), ``format_datetime(value, fmt, input_format)``
 (``%s``: UNIX seconds, ``%ms``: milliseconds), ``str_to_datetime(text)``, ``timestamp(value)`` (UNIX
 seconds), ``max``/``min``. Filters: ``hash(kind, salt)`` (md5, sha1, sha256, sha512), ``base64encode``,
-``base64decode``, ``regex_search(pattern)`` (the first group, else the match, else none). No helper
+``base64decode``, ``regex_search(pattern)`` (the first group, else the match, else none; at most 500
+characters of pattern over 100,000 of text, and no repeated group that repeats or alternates itself, such as
+``(a+)+``: Python's regular expressions cannot be stopped once running). No helper
 reaches files, the network, the environment or Python internals.
 """
 
@@ -23,8 +25,11 @@ from tap_generic_rest.expressions.datetimes import to_datetime
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
                        r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _HASHES = frozenset({"md5", "sha1", "sha256", "sha512"})
-#: the longest pattern regex_search compiles (bounded work)
+#: the longest pattern regex_search compiles and the longest text it searches (bounded work)
 _MAX_PATTERN = 500
+_MAX_SEARCHED = 100_000
+#: a repeated group that itself repeats or alternates ((a+)+, (a|aa)*): exponential backtracking
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}|](?:[^()\\]|\\.)*\)[+*{]")
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -125,7 +130,14 @@ def regex_search(value: object, pattern: str) -> str | None:
     if len(pattern) > _MAX_PATTERN:
         msg = f"the pattern is longer than {_MAX_PATTERN} characters"
         raise ValueError(msg)
-    match = re.search(pattern, str(value))
+    if _NESTED.search(pattern):
+        msg = f"the pattern {pattern!r} repeats a group that repeats or alternates itself (it could run for ever)"
+        raise ValueError(msg)
+    text = str(value)
+    if len(text) > _MAX_SEARCHED:
+        msg = f"regex_search searches at most {_MAX_SEARCHED:,} characters, not {len(text):,}"
+        raise ValueError(msg)
+    match = re.search(pattern, text)
     if match is None:
         return None
     return match.group(1) if match.groups() else match.group(0)

@@ -27,7 +27,9 @@ def render(source: str) -> object:
     ("{{ config.key | base64encode }}", "dXNlcg=="),
     ("{{ (config.key | base64encode) | base64decode }}{{ config.key | hash('sha256') | length }}", "user64"),
     ("{{ config.key | hash }}", "ee11cbb19052e40b07aac0ca060c23ee"),
-    ("{{ config.start | regex_search('(\\d{4})-') }}", "2024"),
+    ("{{ config.start | regex_search('([0-9]{4})-') }}", "2024"),
+    ("{{ config.start | regex_search('T([0-9]+):') }}", "12"),
+    ("{{ config.start | regex_search('(?:ab)?2024') }}", "2024"),
 ])
 def test_macros_and_filters(source: str, expected: object) -> None:
     assert render(source) == expected
@@ -58,6 +60,10 @@ def test_durations_without_a_fixed_length_are_refused(text: str) -> None:
     ("{{ config.key | hash('crc') }}", "hash type 'crc'"),
     ("{{ config.key | base64decode }}", "not base64"),
     ("{{ config.key | regex_search('a' * 600) }}", "longer than 500"),
+    ("{{ config.key | regex_search('(a+)+$') }}", "repeats a group"),
+    ("{{ config.key | regex_search('(a|aa)*b') }}", "repeats a group"),
+    ("{{ config.key | regex_search('(x{2,})+') }}", "repeats a group"),
+    ("{{ (config.key * 30000) | regex_search('u') }}", "at most 100,000 characters"),
 ])
 def test_helpers_fail_in_one_line(source: str, message: str) -> None:
     with pytest.raises(TemplateError, match=message):
