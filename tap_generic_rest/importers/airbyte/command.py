@@ -10,6 +10,7 @@ would load it (see ``description/problems.py``).
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 import click
@@ -50,13 +51,13 @@ def run(manifest: Path, document: object, schemas_dir: Path | None, skip_unsuppo
 
 
 def write_schemas(imported: Imported, schemas_dir: Path) -> None:
-    """Each schema as ``DIR/<stream>.json``; the resource names it."""
+    """Each schema as ``DIR/<stream>.json`` (other characters than letters, digits, ``_.-`` as ``_``)."""
     schemas_dir.mkdir(parents=True, exist_ok=True)
     for resource in imported.description["resources"]:
         schema = imported.schemas.get(resource["name"])
         if schema is None:
             continue
-        target = schemas_dir / f"{resource['name']}.json"
+        target = schemas_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', resource['name']).lstrip('.')}.json"
         target.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
         resource["schema"] = str(target)
 
