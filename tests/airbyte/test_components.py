@@ -151,3 +151,9 @@ def test_substream_request_option_in_the_body_and_the_parent_is_kept_once() -> N
     assert result.issues.refusals == []
     assert [resource["name"] for resource in result.description["resources"]] == ["things", "details"]
     assert result.description["resources"][1]["endpoint"]["json"] == {"filter": {"id": "{resources.things.meta.id}"}}
+
+
+def test_incrementing_count_cursor() -> None:
+    found = endpoint(incremental_sync={"type": "IncrementingCountCursor", "cursor_field": "seq", "start_value": 100,
+                                       "start_value_option": option("request_parameter", "after_seq")})
+    assert found["incremental"] == {"cursor_path": "seq", "initial_value": 100, "start_param": "after_seq"}

@@ -46,8 +46,11 @@ def map_cursor(cursor: object, endpoint: dict[str, t.Any], stream: Stream, path:
     """Our ``incremental`` (None: none or refused); writes start/end options into ``endpoint``."""
     if not isinstance(cursor, dict):
         return None
+    if cursor.get("type") == "IncrementingCountCursor":
+        return _counting(cursor, endpoint, stream, path)
     if cursor.get("type") != "DatetimeBasedCursor":
-        stream.refuse(path, f"{cursor.get('type')} is not supported (DatetimeBasedCursor is)")
+        stream.refuse(path, f"{cursor.get('type')} is not supported (DatetimeBasedCursor and IncrementingCountCursor "
+                      "are)")
         return None
     stream.check_options(cursor, path, HANDLED, IGNORED)
     spec: dict[str, t.Any] = {"cursor_path": str(cursor.get("cursor_field") or "")}
@@ -131,3 +134,15 @@ def _options(cursor: dict[str, t.Any], spec: dict[str, t.Any], endpoint: dict[st
             spec[param] = str(option["field_name"])
         else:
             inject(endpoint, option, placeholder, stream, f"{path}.{key}")
+
+
+def _counting(cursor: dict[str, t.Any], endpoint: dict[str, t.Any], stream: Stream, path: str) -> dict[str, t.Any]:
+    """``IncrementingCountCursor``: an integer cursor (``start_value`` -> ``initial_value``)."""
+    stream.check_options(cursor, path, ("cursor_field", "start_value", "start_value_option"),
+                         {"allow_catalog_defined_cursor_field": "the cursor field is the description's"})
+    spec: dict[str, t.Any] = {"cursor_path": str(cursor.get("cursor_field") or "")}
+    if cursor.get("start_value") is not None:
+        scope = Scope(stream, cursor.get("$parameters") or {}, placeholders=False)
+        spec["initial_value"] = translate(cursor["start_value"], scope, f"{path}.start_value")
+    _options({"start_time_option": cursor.get("start_value_option")}, spec, endpoint, stream, path)
+    return spec
