@@ -80,7 +80,7 @@ def test_paginators(paginator: dict[str, t.Any], expected: object) -> None:
       "pagination_strategy": {"type": "OffsetIncrement"}},
      "streams[0].retriever.paginator.pagination_strategy.page_size: OffsetIncrement without a literal page_size is "
      "not supported (the offset steps by it)"),
-    (cursor("{{ response.next }}", option("request_parameter", "c"), decoder={"type": "JsonDecoder"}),
+    (cursor("{{ response.next }}", option("request_parameter", "c"), decoder={"type": "XmlDecoder"}),
      "streams[0].retriever.paginator.pagination_strategy.decoder: the option 'decoder' of CursorPagination is not "
      "supported"),
 ])

@@ -66,6 +66,8 @@ class Stream:
         """Refuse every option of ``component`` not handled; warn once for each ignored one (with why)."""
         filled = set(component.get(FILLED) or [])
         known = set(handled) | _STRUCTURAL
+        if component_type(component.get("decoder")) == "JsonDecoder":
+            known.add("decoder")  # older manifests name the default decoder on paginators and extractors
         for key, value in component.items():
             if key in known or key in filled or value is None:
                 continue
