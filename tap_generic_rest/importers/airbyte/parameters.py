@@ -35,6 +35,8 @@ DEFAULT_TYPES: dict[str, str] = {
     "SubstreamPartitionRouter.parent_stream_configs": "ParentStreamConfig",
     "AddFields.fields": "AddedFieldDefinition",
     "DynamicDeclarativeStream.stream_template": "DeclarativeStream",
+    "DefaultPaginator.decoder": "JsonDecoder", "CursorPagination.decoder": "JsonDecoder",
+    "DpathExtractor.decoder": "JsonDecoder",
 }
 #: "<parent type>.<field>" -> the custom type a component with ``class_name`` and no ``type`` has
 CUSTOM_TYPES: dict[str, str] = {
