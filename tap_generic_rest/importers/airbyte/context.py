@@ -49,7 +49,7 @@ class Stream:
     parent_fields: dict[str, str] = dataclasses.field(default_factory=dict)
     #: the record selector as a dotted path ("" for the whole response), for last_record/last_page_size
     selector: str = ""
-    #: ISO durations etc. the importer could not keep: none; kept here for the stream's own warnings
+    #: how many refusals this stream has (any: the stream is not imported)
     refused: int = 0
 
     def refuse(self, path: str, message: str) -> None:
