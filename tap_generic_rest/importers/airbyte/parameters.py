@@ -17,35 +17,48 @@ PARAMETERS = "$parameters"
 FILLED = "$filled"
 
 #: "<parent type>.<field>" -> the type a component there has when it names none
-DEFAULT_TYPES: dict[str, str] = {
-    "DeclarativeSource.streams": "DeclarativeStream", "DeclarativeSource.spec": "Spec",
-    "DeclarativeSource.check": "CheckStream",
-    "DeclarativeStream.retriever": "SimpleRetriever", "DeclarativeStream.schema_loader": "JsonFileSchemaLoader",
-    "SimpleRetriever.requester": "HttpRequester", "SimpleRetriever.record_selector": "RecordSelector",
-    "SimpleRetriever.paginator": "NoPagination", "RecordSelector.extractor": "DpathExtractor",
-    "RecordSelector.record_filter": "RecordFilter", "DefaultPaginator.page_size_option": "RequestOption",
-    "DefaultPaginator.page_token_option": "RequestOption",
-    "HttpRequester.error_handler": "DefaultErrorHandler",
-    "DefaultErrorHandler.response_filters": "HttpResponseFilter",
-    "CompositeErrorHandler.error_handlers": "DefaultErrorHandler",
-    "DatetimeBasedCursor.start_datetime": "MinMaxDatetime", "DatetimeBasedCursor.end_datetime": "MinMaxDatetime",
-    "DatetimeBasedCursor.start_time_option": "RequestOption", "DatetimeBasedCursor.end_time_option": "RequestOption",
-    "ListPartitionRouter.request_option": "RequestOption", "ParentStreamConfig.request_option": "RequestOption",
-    "ParentStreamConfig.stream": "DeclarativeStream",
-    "SubstreamPartitionRouter.parent_stream_configs": "ParentStreamConfig",
-    "AddFields.fields": "AddedFieldDefinition",
-    "DynamicDeclarativeStream.stream_template": "DeclarativeStream",
-    "DefaultPaginator.decoder": "JsonDecoder", "CursorPagination.decoder": "JsonDecoder",
-    "DpathExtractor.decoder": "JsonDecoder",
-}
+DEFAULT_TYPES: dict[str, str] = dict(line.split() for line in """
+DeclarativeSource.streams                      DeclarativeStream
+DeclarativeSource.spec                         Spec
+DeclarativeSource.check                        CheckStream
+DeclarativeStream.retriever                    SimpleRetriever
+DeclarativeStream.schema_loader                JsonFileSchemaLoader
+SimpleRetriever.requester                      HttpRequester
+SimpleRetriever.record_selector                RecordSelector
+SimpleRetriever.paginator                      NoPagination
+RecordSelector.extractor                       DpathExtractor
+RecordSelector.record_filter                   RecordFilter
+DefaultPaginator.page_size_option              RequestOption
+DefaultPaginator.page_token_option             RequestOption
+HttpRequester.error_handler                    DefaultErrorHandler
+DefaultErrorHandler.response_filters           HttpResponseFilter
+CompositeErrorHandler.error_handlers           DefaultErrorHandler
+DatetimeBasedCursor.start_datetime             MinMaxDatetime
+DatetimeBasedCursor.end_datetime               MinMaxDatetime
+DatetimeBasedCursor.start_time_option          RequestOption
+DatetimeBasedCursor.end_time_option            RequestOption
+ListPartitionRouter.request_option             RequestOption
+ParentStreamConfig.request_option              RequestOption
+ParentStreamConfig.stream                      DeclarativeStream
+SubstreamPartitionRouter.parent_stream_configs ParentStreamConfig
+AddFields.fields                               AddedFieldDefinition
+DynamicDeclarativeStream.stream_template       DeclarativeStream
+DefaultPaginator.decoder                       JsonDecoder
+CursorPagination.decoder                       JsonDecoder
+DpathExtractor.decoder                         JsonDecoder
+""".strip().splitlines())
+
 #: "<parent type>.<field>" -> the custom type a component with ``class_name`` and no ``type`` has
-CUSTOM_TYPES: dict[str, str] = {
-    "DeclarativeStream.retriever": "CustomRetriever", "DeclarativeStream.transformations": "CustomTransformation",
-    "DefaultErrorHandler.backoff_strategies": "CustomBackoffStrategy",
-    "DefaultPaginator.pagination_strategy": "CustomPaginationStrategy",
-    "HttpRequester.authenticator": "CustomAuthenticator", "HttpRequester.error_handler": "CustomErrorHandler",
-    "RecordSelector.extractor": "CustomRecordExtractor", "SimpleRetriever.partition_router": "CustomPartitionRouter",
-}
+CUSTOM_TYPES: dict[str, str] = dict(line.split() for line in """
+DeclarativeStream.retriever            CustomRetriever
+DeclarativeStream.transformations      CustomTransformation
+DefaultErrorHandler.backoff_strategies CustomBackoffStrategy
+DefaultPaginator.pagination_strategy   CustomPaginationStrategy
+HttpRequester.authenticator            CustomAuthenticator
+HttpRequester.error_handler            CustomErrorHandler
+RecordSelector.extractor               CustomRecordExtractor
+SimpleRetriever.partition_router       CustomPartitionRouter
+""".strip().splitlines())
 
 
 def propagate(component: dict[str, t.Any], field: str, inherited: dict[str, t.Any]) -> dict[str, t.Any]:
