@@ -19,18 +19,24 @@ from tap_generic_rest.deferred import UNUSED_BY_A_SYNC, defer
 
 @click.command("import")
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
-def import_command(pipeline: Path) -> None:
-    """Write the rest_api config of the dlt pipeline file PIPELINE as a description (YAML) on stdout.
+@click.option("--schemas-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Airbyte manifest: write the streams' schemas there (DIR/<stream>.json).")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Airbyte manifest: import the streams that can be, leaving out (and naming) the others.")
+def import_command(pipeline: Path, schemas_dir: Path | None, skip_unsupported: bool) -> None:
+    """Write PIPELINE (a dlt pipeline file, or an Airbyte manifest.yaml) as a description (YAML) on stdout.
 
     The result is then loaded as the tap would load it: every problem is listed on stderr, one line
     each with its path (e.g. resources[3].endpoint.path: ...), and the exit status is non-zero when
     the description would not load. The draft is written to stdout either way, to be fixed by hand.
+    An Airbyte manifest's unsupported parts are refused first, one line each with the manifest path.
     """
-    from tap_generic_rest.description.problems import description_problems
-    from tap_generic_rest.errors import UserError
     from tap_generic_rest.importers.dlt import import_pipeline, setting_references, to_yaml
     from tap_generic_rest.settings import CONFIG_SCHEMA, SECRET_SETTINGS
 
+    if pipeline.suffix.lower() in (".yaml", ".yml", ".json"):
+        _import_manifest(pipeline, schemas_dir, skip_unsupported)
+        return
     config = import_pipeline(pipeline)
     click.echo(to_yaml(config, pipeline), nl=False)
     unknown = [name for name in setting_references(config) if name not in CONFIG_SCHEMA["properties"]]
@@ -38,14 +44,37 @@ def import_command(pipeline: Path) -> None:
         click.echo(f"tap-generic-rest import: note: {', '.join(unknown)} (from dlt.secrets/dlt.config) "
                    f"{'is not a tap setting' if len(unknown) == 1 else 'are not tap settings'}; rename "
                    f"each to one of {', '.join(SECRET_SETTINGS)} in the description", err=True)
-    problems = description_problems(config, origin=pipeline.name, root=pipeline.parent)
+    _check_loads(config, pipeline, pipeline.parent)
+
+
+def _check_loads(description: dict[str, t.Any], origin: Path, root: Path) -> None:
+    """List every problem of the imported description; raise when it would not load."""
+    from tap_generic_rest.description.problems import description_problems
+    from tap_generic_rest.errors import UserError
+
+    problems = description_problems(description, origin=origin.name, root=root)
     for problem in problems:
         click.echo(f"tap-generic-rest import: problem: {problem}", err=True)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        msg = (f"the description imported from {pipeline} would not load ({count} listed above); "
+        msg = (f"the description imported from {origin} would not load ({count} listed above); "
                "the draft is on stdout: fix it there")
         raise UserError(msg)
+
+
+def _import_manifest(manifest: Path, schemas_dir: Path | None, skip_unsupported: bool) -> None:
+    """An Airbyte manifest: refusals, the description on stdout, then its problems as the tap sees them."""
+    from tap_generic_rest.errors import UserError
+    from tap_generic_rest.importers.airbyte import command
+    from tap_generic_rest.importers.airbyte.load import is_manifest, read_document
+
+    document = read_document(manifest)
+    if not is_manifest(document):
+        msg = (f"{manifest} is neither an Airbyte manifest (type: DeclarativeSource, streams) nor a dlt pipeline "
+               "file (.py)")
+        raise UserError(msg)
+    imported = command.run(manifest, document, schemas_dir, skip_unsupported)
+    _check_loads(imported.description, manifest, Path.cwd())  # schema paths are as given: from here
 
 
 def run_import(args: list[str]) -> t.NoReturn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import typing as t
 
+from tap_generic_rest.expressions.sandbox import is_template_expression
 from tap_generic_rest.expressions.templating import Part, TemplateError
 
 if t.TYPE_CHECKING:
@@ -21,6 +22,7 @@ INCREMENTAL_FIELDS = ("start_value", "initial_value", "last_value", "end_value")
 #: ``{incremental.<field>}`` placeholders whose value is the incremental config's own (fixed per run)
 STATIC_INCREMENTAL_FIELDS = ("cursor_path", "lag")
 ENDPOINT_PARTS = ("path", "params", "json", "data", "headers")
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 
 def _strings(value: object) -> t.Iterator[str]:
@@ -31,8 +33,9 @@ def _strings(value: object) -> t.Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
-    elif isinstance(value, str):
-        yield value.replace("{{", "").replace("}}", "")
+    elif isinstance(value, str):  # a template's own braces ({'a': 1}, [0-9]{4}) are no placeholders
+        text = _TEMPLATE.sub(lambda match: "" if is_template_expression(match.group(1)) else match.group(0), value)
+        yield text.replace("{{", "").replace("}}", "")
 
 
 def _job_strings(job: object) -> t.Iterator[tuple[str, str, str]]:

@@ -20,15 +20,16 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from typing_extensions import override
 
 from tap_generic_rest.errors import UserError
-from tap_generic_rest.expressions.datetimes import format_datetime
 from tap_generic_rest.expressions.limits import MAX_SIZE, check_binop, check_call, check_size, size_of, start_clock
+from tap_generic_rest.expressions.macros import FILTERS, MACROS
 
 Variables = t.Mapping[str, t.Any]
 
 #: The names a ``{{ ... }}`` expression may use; one of the variables makes it a template.
 TEMPLATE_VARIABLES = frozenset({"config", "stream_slice", "stream_interval", "response", "parent", "incremental",
                                 "stream_partition"})
-TEMPLATE_FUNCTIONS = frozenset({"format_datetime"})
+#: The helpers an expression may call (Airbyte's macros, see ``macros``); an expression calling one is a template.
+TEMPLATE_FUNCTIONS = frozenset(MACROS)
 
 
 class TemplateError(UserError):
@@ -47,7 +48,8 @@ class _Environment(ImmutableSandboxedEnvironment):
     def __init__(self) -> None:
         super().__init__(autoescape=False)
         self.globals.clear()
-        self.globals.update(format_datetime=format_datetime)
+        self.globals.update(MACROS)
+        self.filters.update(FILTERS)
         self.filters.update({name: _bounded(name, f) for name, f in self.filters.items()})
 
     @override
@@ -106,6 +108,7 @@ def parse_expression(expression: str) -> nodes.Template | None:
 def is_template_expression(expression: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> bool:
     """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
 
+    An expression that calls a helper and names no variable (``now_utc()``) is a template too.
     Anything else in double braces is dlt's escaping: literal braces (``{{not_this}}`` -> ``{not_this}``).
     ``variables``: the names of the place (record shaping and error rules add ``record``, ``headers``...).
     """
@@ -113,7 +116,9 @@ def is_template_expression(expression: str, variables: frozenset[str] = TEMPLATE
     if tree is None:  # a broken template is reported, not sent as text
         return bool(re.search(r"\b(" + "|".join(variables) + r")\b", expression))
     names = {node.name for node in tree.find_all(nodes.Name)}
-    return bool(names) and names <= variables | TEMPLATE_FUNCTIONS and bool(names & variables)
+    called = any(isinstance(node.node, nodes.Name) for node in tree.find_all(nodes.Call))
+    allowed = bool(names) and names <= variables | TEMPLATE_FUNCTIONS
+    return allowed and (bool(names & variables) or called)
 
 
 def compile_expression(expression: str, label: str) -> t.Callable[..., object]:

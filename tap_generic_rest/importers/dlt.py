@@ -20,6 +20,7 @@ import yaml
 
 from tap_generic_rest.errors import UserError
 from tap_generic_rest.importers.dlt_refusals import describe, name_of, python_only
+from tap_generic_rest.importers.files import read_source
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -37,12 +38,7 @@ class PipelineImportError(UserError):
 
 def import_pipeline(path: Path) -> dict[str, t.Any]:
     """The ``rest_api`` config literal of the dlt pipeline file at ``path``."""
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PipelineImportError(f"cannot import {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PipelineImportError(f"cannot import {path}: {exc}") from None
+    source = read_source(path, PipelineImportError)
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:

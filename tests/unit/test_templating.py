@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 
+from tap_generic_rest.description.load import load_description
 from tap_generic_rest.expressions.templating import (
     Condition,
     Template,
@@ -17,6 +18,9 @@ from tap_generic_rest.expressions.templating import (
     referenced_slice_keys,
     render_tree,
 )
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
 
 SECRET = "s3cr3t-api-key"
 #: The seeds' search-body start point (seed 003, contacts and conversations).
@@ -262,3 +266,18 @@ def test_unbalanced_single_braces_are_errors(source: str) -> None:
 
 def test_without_a_resolver_single_braces_are_text() -> None:
     assert compile_string("{x} {{y}}") == "{x} {{y}}"
+
+
+def test_braces_inside_a_template_are_not_placeholders(tmp_path: Path) -> None:
+    """A dict literal or a regex quantifier inside {{ }} belongs to the template, not to dlt's placeholders."""
+    description = tmp_path / "api.yaml"
+    description.write_text(
+        "client: {base_url: 'https://api.example.com'}\n"
+        "resources:\n"
+        "  - name: things\n"
+        "    endpoint:\n"
+        "      path: things\n"
+        "      params:\n"
+        "        plan: \"{{ {'a': 'b'}[config.tier] }}\"\n"
+        "        year: \"{{ config.start | regex_search('([0-9]{4})') }}\"\n", encoding="utf-8")
+    assert [resource.name for resource in load_description(description).resources] == ["things"]

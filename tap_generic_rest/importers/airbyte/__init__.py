@@ -1,0 +1,1 @@
+"""Airbyte declarative manifests (``manifest.yaml``) imported as our descriptions; see docs/airbyte.md."""
