@@ -146,14 +146,10 @@ BAD_DOCUMENTS = [
     ),
     pytest.param(
         document(item(nme="x")),
-        "resources[0]: unknown field(s) 'nme'; allowed: columns, endpoint, file_format, group_parents, "
+        "resources[0]: unknown field(s) 'nme'; allowed: add_fields, columns, endpoint, file_format, group_parents, "
         "include_from_parent, max_table_nesting, merge_key, name, nested_hints, parallelized, parent_fields, "
-        "parent_table_name, partitions, primary_key, processing_steps, records, references, schema, "
-        "schema_contract, selected, table_format, table_name, write_disposition",
-        "resources[0]: unknown field(s) 'nme'; allowed: columns, endpoint, file_format, include_from_parent, "
-        "max_table_nesting, merge_key, name, nested_hints, parallelized, parent_fields, parent_table_name, "
-        "primary_key, processing_steps, records, references, report_job, schema, schema_contract, selected, "
-        "table_format, table_name, write_disposition",
+        "parent_table_name, partitions, primary_key, processing_steps, record_filter, records, references, "
+        "remove_fields, report_job, schema, schema_contract, selected, table_format, table_name, write_disposition",
         id="unknown-resource-field",
     ),
     pytest.param(
