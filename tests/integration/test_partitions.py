@@ -215,7 +215,7 @@ def test_through_the_cli_a_bad_setting_or_grouping_is_one_line_and_a_non_zero_ex
                  "endpoint": {"path": "/users", "params": {"ids": "{resources.items.id}"}}}
         line = run_cli(config=describe(tmp_path, api, regional(schema="items.json"), child),
                        directory=tmp_path).error()
-        assert line.endswith("resources[1].group_parents.size: 0 is less than the minimum of 1")
+        assert line.endswith("resources[1].group_parents.size: 0 is too small; use a number of at least 1")
     assert api.seen == []
 
 

@@ -65,7 +65,7 @@ BAD = [
                  "properties: id, app_id, updatedAt",
                  id="included-but-not-in-schema"),
     pytest.param(grouped(size=0),
-                 "resources[1].group_parents.size: 0 is less than the minimum of 1",
+                 "resources[1].group_parents.size: 0 is too small; use a number of at least 1",
                  id="size-0"),
     pytest.param(document(item(group_parents={"size": 2})),
                  "resources[0].group_parents: group_parents is only allowed on a resource that depends on another "

@@ -65,7 +65,7 @@ def error_of(auth: object, tmp_path: Path) -> str:
                  "client.auth.algorithm: 'HS1' is not allowed; use one of: HS256, HS384, HS512, RS256, RS384, RS512, "
                  "PS256, PS384, PS512, ES256, ES256K, ES384, ES512, ES521, EdDSA", id="unknown-algorithm"),
     pytest.param({"type": "jwt", "secret_key": "a-literal-key-99", "token_duration": 0},
-                 "client.auth.token_duration: 0 is less than the minimum of 1", id="zero-duration"),
+                 "client.auth.token_duration: 0 is too small; use a number of at least 1", id="zero-duration"),
 ])
 def test_bad_auths_name_the_exact_path(auth: object, expected: str, tmp_path: Path) -> None:
     assert error_of(auth, tmp_path) == expected

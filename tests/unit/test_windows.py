@@ -102,7 +102,7 @@ def load_error(root: Path, **incremental: t.Any) -> str:
     ({"step": "P30D", "cursor_format": "%Y-%m"}, "cursor_format: the cursor format '%Y-%m' writes no day"),
     ({"cursor_granularity": "PT1S"}, "cursor_granularity: only means something with step (the window length)"),
     ({"window_concurrency": 4}, "window_concurrency: only means something with step"),
-    ({"step": "P30D", "window_concurrency": 0}, "window_concurrency: 0 is less than the minimum of 1"),
+    ({"step": "P30D", "window_concurrency": 0}, "window_concurrency: 0 is too small; use a number of at least 1"),
     ({"step": 30}, "step: expected string, got int 30"),
 ])
 def test_a_bad_window_is_one_line_at_its_exact_path(tmp_path: Path, incremental: dict[str, t.Any],
