@@ -5,9 +5,11 @@ together deliver every record."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
+import threading
 import typing as t
 
 import pytest
@@ -38,19 +40,44 @@ def description(tmp_path: Path, concurrency: int) -> Path:
     return write_description(tmp_path, items, base_url="http://unused.invalid", schemas={"items.json": SCHEMA})
 
 
-def killed_when_held(tmp_path: Path, description: Path, api: WindowedApi) -> tuple[dict[str, t.Any], SingerOutput]:
-    """Run the tap (as a user does) on ``description`` against ``api``; SIGKILL it once the API holds a request.
-    Returns its config and what it wrote (lines still in the pipe included: a target got them)."""
+def killed_when_held(tmp_path: Path, description: Path, api: WindowedApi,
+                     written: t.Callable[[str], bool] | None = None) -> tuple[dict[str, t.Any], SingerOutput]:
+    """Run the tap (as a user does) on ``description`` against ``api``; SIGKILL it once the API holds a request
+    (and, given ``written``, once the tap has written a line it accepts). Returns its config and what it
+    wrote (lines still in the pipe included: a target got them)."""
     config = {"api_description": str(description), "base_url": api.url, **FAST, **concurrency_override()}
+    lines: list[str] = []
+    seen = threading.Event()
     with (tmp_path / "first.stderr").open("w") as errors, subprocess.Popen(
-            cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors) as tap:
-        assert api.held.wait(60), "the tap never reached the held request"
-        os.kill(tap.pid, signal.SIGKILL)
+            cli_command(tmp_path, config, name="first"), stdout=subprocess.PIPE, stderr=errors, text=True) as tap:
         assert tap.stdout is not None
-        first = SingerOutput.parse(tap.stdout.read().decode())
+        reader = threading.Thread(target=collect, args=(tap.stdout, lines, written, seen), daemon=True)
+        reader.start()
+        assert api.held.wait(60), "the tap never reached the held request"
+        assert written is None or seen.wait(60), "the tap never wrote the expected line while a request was held"
+        os.kill(tap.pid, signal.SIGKILL)
         tap.wait(timeout=60)
+        reader.join(timeout=60)
     assert tap.returncode == -signal.SIGKILL
-    return config, first
+    return config, SingerOutput.parse("".join(lines))
+
+
+def collect(stream: t.IO[str], lines: list[str], written: t.Callable[[str], bool] | None,
+            seen: threading.Event) -> None:
+    """Read ``stream`` to its end into ``lines``; set ``seen`` once ``written`` accepts a line."""
+    for line in stream:
+        lines.append(line)
+        if written is not None and written(line):
+            seen.set()
+
+
+def reaches(bookmark: str) -> t.Callable[[str], bool]:
+    """Accepts the STATE line whose ``items`` bookmark is ``bookmark``."""
+    def accepts(line: str) -> bool:
+        message = json.loads(line)
+        return bool(message.get("type") == "STATE" and message["value"].get("bookmarks", {}).get(
+            "items", {}).get("replication_key_value") == bookmark)
+    return accepts
 
 
 def held(request: t.Any) -> bool:
@@ -61,7 +88,8 @@ def held(request: t.Any) -> bool:
 def test_a_killed_backfill_resumes_at_the_first_unfinished_window(tmp_path: Path, window_concurrency: int) -> None:
     path = description(tmp_path, window_concurrency)
     with WindowedApi(hold=held) as api:
-        config, first = killed_when_held(tmp_path, path, api)
+        # windows fetched ahead may reach the held page before the earlier ones are written: wait for them
+        config, first = killed_when_held(tmp_path, path, api, reaches(WINDOWS[UNFINISHED][0]))
         first_ranges = api.ranges()
     assert sorted(set(first_ranges))[:UNFINISHED + 1] == WINDOWS[:UNFINISHED + 1]  # in any order when concurrent
     resume = first.states[-1]
