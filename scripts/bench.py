@@ -186,7 +186,9 @@ class Sandbox:
 
 COLUMNS = ["plain x1", "plain x8", "dlt", "tap c=1", "tap", "meltano"]
 HEADER = ["api", "records", "parents", *COLUMNS, "tap/plain1", "tap/plain8", "tap/dlt", "meltano/tap",
-          "us/record", "us/parent"]
+          "fixed s", "data/tap", "us/record", "us/parent"]
+#: a selection no stream matches: `meltano run` with it costs what every run costs whatever the data
+NOTHING_SELECTED = '["no_such_stream.no_such_field"]'
 
 
 def bench(args: argparse.Namespace) -> None:
@@ -195,7 +197,10 @@ def bench(args: argparse.Namespace) -> None:
         (ROOT / "output").mkdir(exist_ok=True)
         print(f"scale {args.scale}, latency {args.latency_ms:g} ms. Cells: records/s (peak RSS MiB); `tap` at its "
               "default max_concurrency; ratios of records/s (meltano/tap: of seconds); us/record and us/parent: "
-              "the tap's CPU (user+system) over its records and over its parent contexts (child partitions)")
+              "the tap's CPU (user+system) over its records and over its parent contexts (child partitions); "
+              "fixed s: `meltano run` with no stream selected (Meltano's start, job and state, discovery, the "
+              "tap's and the target's start-ups); data/tap: (meltano - fixed) / (tap - its start-up, `--discover`),"
+              " what the pipeline costs beyond its fixed part")
         print(" | ".join(HEADER))
         print("|".join("---" for _ in HEADER))
         for api in args.apis:
@@ -239,6 +244,9 @@ def run_api(api: str, sandbox: Sandbox, args: argparse.Namespace) -> None:
         command, env = meltano_command(api, base_url, config["token_url"])
         sandbox.restart()
         cells["meltano"] = measured(command, env)
+        cells["meltano fixed"] = measured(command, {**env, f"{command[-2].replace('-', '_').upper()}__SELECT":
+                                                    NOTHING_SELECTED})
+        cells["tap start-up"] = measured([args.tap, "--config", str(config_file), "--discover"])
     print(" | ".join(row(api, records, parents, cells)), flush=True)
     if "dlt" in cells and (dlt_records := json.loads(cells["dlt"].output)["records"]) != records:
         print(f"  (dlt extracted {dlt_records} records, the tap {records})")
@@ -255,8 +263,16 @@ def row(api: str, records: int, parents: int, cells: dict[str, Measured]) -> lis
     return [api, str(records), str(parents),
             *(f"{rate[name]:.0f} ({cells[name].rss:.0f})" if name in cells else "-" for name in COLUMNS),
             ratio("tap", "plain x1"), ratio("tap", "plain x8"), ratio("tap", "dlt"),
-            f"{cells['meltano'].seconds / cells['tap'].seconds:.2f}" if "meltano" in cells else "-",
+            *pipeline(cells),
             f"{tap_cpu / records * 1e6:.0f}" if records else "-", f"{tap_cpu / parents * 1e6:.0f}" if parents else "-"]
+
+
+def pipeline(cells: dict[str, Measured]) -> list[str]:
+    """meltano/tap, Meltano's fixed seconds, and the pipeline's data part over the tap's."""
+    if "meltano" not in cells:
+        return ["-", "-", "-"]
+    meltano, fixed, tap = cells["meltano"].seconds, cells["meltano fixed"].seconds, cells["tap"].seconds
+    return [f"{meltano / tap:.2f}", f"{fixed:.1f}", f"{(meltano - fixed) / (tap - cells['tap start-up'].seconds):.2f}"]
 
 
 def main() -> None:

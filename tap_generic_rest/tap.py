@@ -18,6 +18,7 @@ from tap_generic_rest.description.load import Description, Resource, load_descri
 from tap_generic_rest.description.setting_reads import unset
 from tap_generic_rest.errors import REDACTOR, SettingsError, UserError, install_log_redaction
 from tap_generic_rest.expressions.templating import to_datetime
+from tap_generic_rest.run import input_catalog
 from tap_generic_rest.run.logs import install as install_run_logging
 from tap_generic_rest.run.logs import remember_stream_maps, warn_unknown_settings
 from tap_generic_rest.run.progress import PROGRESS
@@ -95,6 +96,8 @@ class TapGenericRest(Tap):
     @override
     def setup_mapper(self) -> None:
         remember_stream_maps(self.config.get("stream_maps"))
+        if self.input_catalog is not None:  # the mapper registers the catalog's streams: every one first
+            input_catalog.complete(self.input_catalog, self.description, self.logger)
         super().setup_mapper()
 
     def _description_settings(self) -> frozenset[str]:
