@@ -16,6 +16,22 @@ from tap_generic_rest.http.body import deadline_of, read_bounded
 from tap_generic_rest.http.streamed import STREAM_BODY, STREAMED, wants_stream
 
 
+def _signed_when_sent(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
+def prepare_unsigned(session: requests.Session, user_agent: str, *args: t.Any, **kwargs: t.Any
+                     ) -> requests.PreparedRequest:
+    """A request prepared as the SDK does, but not signed: the SDK signs it again when it sends it (each
+    attempt, so a retry carries a fresh token), and signing twice cost each request a second pass of
+    the authenticator (its lock, a JWT signature). The request's own no-op auth also keeps requests
+    from adding credentials of ``~/.netrc``, as the SDK's session auth did."""
+    request = requests.Request(*args, **kwargs)
+    request.headers.setdefault("User-Agent", user_agent)
+    request.auth = _signed_when_sent
+    return session.prepare_request(request)
+
+
 class RedirectRefusedError(AuthError):
     """The API redirected a request to another scheme, host or port."""
 

@@ -16,6 +16,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_generic_rest.http.decoders import streaming
+from tap_generic_rest.http.session import prepare_unsigned
 from tap_generic_rest.run.logs import PerContextLines, quiet
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.streams import sdk_seam
@@ -154,6 +155,10 @@ class GenericStream(RESTStream[t.Any]):
     @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         return self.request_builder.request(page)
+
+    @override
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:
+        return prepare_unsigned(self.requests_session, self.user_agent, *args, **kwargs)
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[t.Any]:
