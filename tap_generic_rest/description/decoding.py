@@ -4,8 +4,11 @@ A streamed body (JSON lines, CSV, XML) is never one JSON document, so what reads
 refused with the fix: a ``data_selector`` on CSV or XML (their records are the rows / the record
 elements), a paginator that reads its token from the body (only header_link, header_cursor, offset,
 page_number, single_page and auto, which looks at the ``Link`` header, remain; ``offset`` and
-``page_number`` go on until an empty page, so ``total_path`` and ``has_more_path`` are refused), and a
-``response_actions`` rule that matches a 2xx body's content.
+``page_number`` go on until an empty page, so ``total_path`` and ``has_more_path`` are refused), a
+``response_actions`` rule that matches a 2xx body's content, and an ``error_handler`` rule (the
+endpoint's, or the client's where the endpoint has none) that may match a 2xx response and reads its
+body (``error_message_contains``; a ``predicate`` or ``error_message`` over ``response``): reading it
+would leave the decoder nothing, or hold a whole export in memory.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import codecs
 import typing as t
 
+from tap_generic_rest.expressions.conditions import RESPONSE_VARIABLES
+from tap_generic_rest.expressions.sandbox import template_names
 from tap_generic_rest.expressions.selectors import WHOLE_RESPONSE
 from tap_generic_rest.http.decoders import JSON, Decoder
 
@@ -42,6 +47,8 @@ def endpoint_decoder(endpoint: Raw, where: Where) -> Decoder:
         _check_selector(endpoint, decoder, where)
         _check_paginator(endpoint.get("paginator"), decoder, where.at("paginator"))
         _check_actions(endpoint.get("response_actions") or (), decoder, where.at("response_actions"))
+        filters = (endpoint.get("error_handler") or {}).get("response_filters")
+        check_body_rules(filters or (), decoder, where.at("error_handler.response_filters"))
     return decoder
 
 
@@ -90,3 +97,26 @@ def _check_actions(actions: t.Iterable[t.Any], decoder: Decoder, where: Where) -
             raise where.item(index).at("content").error(
                 f"a content rule on a 2xx response would read the whole {decoder.type} body; give it an "
                 "error status_code (400 or above), or remove it")
+
+
+def check_body_rules(filters: t.Iterable[t.Any], decoder: Decoder, where: Where, whose: str = "") -> None:
+    """Refuse an error rule that may match a 2xx response of a ``decoder`` that streams and reads its body."""
+    for index, rule in enumerate(filters):
+        if not isinstance(rule, dict) or not _may_match_success(rule):
+            continue
+        for field in ("error_message_contains", "predicate", "error_message"):
+            if field in rule and (field == "error_message_contains" or _reads_response(rule[field])):
+                raise where.item(index).at(field).error(
+                    f"reads the body of a 2xx response, but decoder {decoder.type}{whose} streams it (the "
+                    "records would be lost or the whole body held in memory); give the rule error http_codes "
+                    "(400 or above), or test only headers")
+
+
+def _may_match_success(rule: Raw) -> bool:
+    codes = rule.get("http_codes") or ()
+    return rule.get("match") == "any" or not codes or any(int(code) < 300 for code in codes)
+
+
+def _reads_response(template: object) -> bool:
+    """Whether a predicate or message template has an expression naming ``response``."""
+    return isinstance(template, str) and "response" in template_names(template, RESPONSE_VARIABLES)

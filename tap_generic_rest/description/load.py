@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from tap_generic_rest.apis import BUILTIN_APIS, builtin_path
+from tap_generic_rest.description.decoding import check_body_rules
 from tap_generic_rest.description.error_handler import build_error_handler
 from tap_generic_rest.description.graph import children_of
 from tap_generic_rest.description.model import Description, Endpoint, Parent, Resource
@@ -104,6 +105,15 @@ def _check_parent_fields(built: list[Resource], where: Where) -> None:
                        where.item(parent.index))
 
 
+def _check_client_rules(client: dict[str, t.Any], built: list[Resource], where: Where) -> None:
+    """The client's error rules, on every streamed endpoint that has no rules of its own, read no 2xx body."""
+    filters = (client.get("error_handler") or {}).get("response_filters") or ()
+    for resource in built:
+        decoder = resource.endpoint.decoder
+        if decoder.streams and decoder.type != "json" and resource.endpoint.error_handler.filters is None:
+            check_body_rules(filters, decoder, where, whose=f" of resource {resource.name!r}")
+
+
 def parse_description(document: object, *, origin: str, root: Path) -> Description:
     """Validate a dlt rest_api config (plus extensions), normalize it and build its resources."""
     where = Where(origin)
@@ -118,6 +128,7 @@ def parse_description(document: object, *, origin: str, root: Path) -> Descripti
     built = [build_resource(index, raw, where.at("resources").item(index), root)
              for index, raw in enumerate(normalized.resources)]
     _check_parent_fields(built, where.at("resources"))
+    _check_client_rules(doc["client"], built, where.at("client.error_handler.response_filters"))
     children = children_of(built, where)
     client = doc["client"]
     return Description(

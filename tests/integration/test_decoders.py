@@ -227,6 +227,17 @@ CHECKS = [
     ({"type": "yaml"}, {}, "resources[0].endpoint.decoder.type"),
     ({"type": "csv"}, {"response_actions": [{"content": "empty", "action": "ignore"}]},
      "resources[0].endpoint.response_actions[0].content: a content rule on a 2xx response"),
+    ({"type": "csv"}, {"error_handler": {"response_filters": [
+        {"action": "retry", "predicate": "{{ response.status == 'busy' }}"}]}},
+     "resources[0].endpoint.error_handler.response_filters[0].predicate: reads the body of a 2xx response, but "
+     "decoder csv streams it"),
+    ({"type": "jsonl"}, {"error_handler": {"response_filters": [
+        {"action": "fail", "http_codes": [200, 503], "error_message_contains": "maintenance"}]}},
+     "resources[0].endpoint.error_handler.response_filters[0].error_message_contains: reads the body of a 2xx"),
+    ({"type": "xml", "records_path": "rows/row"}, {"error_handler": {"response_filters": [
+        {"action": "fail", "predicate": "{{ headers['X-State'] == 'failed' }}",
+         "error_message": "the export failed: {{ response }}"}]}},
+     "resources[0].endpoint.error_handler.response_filters[0].error_message: reads the body of a 2xx"),
 ]
 
 
@@ -237,6 +248,38 @@ def test_checked_before_any_request(decoder: dict[str, t.Any], endpoint: dict[st
         run = sync(capsys, tmp_path, describe(tmp_path, server.url, decoder, **endpoint))
     assert_mentions(run.error(), expect)
     assert server.received == []
+
+
+def test_client_rules_on_a_streamed_endpoint_are_checked_too(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    rules = [{"action": "ignore", "http_codes": [404]},
+             {"action": "retry", "match": "any", "http_codes": [503], "predicate": "{{ response.busy }}"}]
+    with serving() as server:
+        path = describe(tmp_path, server.url, {"type": "csv"})
+        document = yaml.safe_load(path.read_text())
+        document["client"]["error_handler"] = {"response_filters": rules}
+        path.write_text(yaml.safe_dump(document))
+        run = sync(capsys, tmp_path, path)
+    assert_mentions(run.error(), "client.error_handler.response_filters[1].predicate: reads the body of a 2xx "
+                                 "response, but decoder csv of resource 'rows' streams it")
+    assert server.received == []
+
+
+def test_rules_that_read_no_2xx_body_run_on_a_streamed_endpoint(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    """Error codes may read their (bounded) body; a 2xx rule may read headers: a busy export is retried."""
+    answers = iter([Reply(200, [b""], headers={"X-State": "busy"}),
+                    Reply(500, [b'{"error": "later"}']), Reply(200, [BODIES["csv"]])])
+    rules = [{"action": "retry", "predicate": "{{ headers['X-State'] == 'busy' }}"},
+             {"action": "retry", "http_codes": [500], "predicate": "{{ response.error == 'later' }}"}]
+    with serving() as server:
+        server.routes["/rows"] = lambda _: next(answers)
+        path = describe(tmp_path, server.url, {"type": "csv"}, error_handler={
+            "response_filters": rules, "max_retries": 3,
+            "backoff_strategies": [{"type": "constant", "backoff_time_in_seconds": 0}]})
+        run = sync(capsys, tmp_path, path)
+    assert [r["id"] for r in run.succeeded().records()] == ["1", "2", "3"]
+    assert len(server.received) == 3
 
 
 TYPED = {"type": "object", "properties": {
