@@ -185,7 +185,7 @@ class TapGenericRest(Tap):
         if inferred:  # sampling makes requests: every setting they need first
             self.check_credentials([node for resource in inferred for node in _lineage(self.description, resource)])
         for cls in classes:
-            schema = cls.resource.schema or _placeholder_schema(cls.resource.primary_key)
+            schema = cls.resource.schema or input_catalog.placeholder_schema(cls.resource.primary_key)
             stream = cls(tap=self, schema=schema, runtime=self.runtime)
             sampler.add(stream)
             if cls.resource.schema is None:
@@ -235,12 +235,6 @@ def _check_start_date(value: object) -> None:
     except (ValueError, OverflowError, OSError):
         msg = f"invalid setting start_date {value!r}: use an RFC 3339 date-time such as 2024-01-01T00:00:00Z"
         raise SettingsError(msg) from None
-
-
-def _placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:
-    """The schema of a stream whose real schema is inferred or read from the catalog."""
-    return {"type": "object", "properties": {key: {"type": ["string"]} for key in primary_key}}
-
 
 def _request_setting_values(config: t.Mapping[str, t.Any], settings: t.Iterable[str]) -> list[str]:
     """The values of the settings a description places in requests (``{{ config.x }}``) that the tap does not

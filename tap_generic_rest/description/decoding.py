@@ -17,8 +17,8 @@ import codecs
 import typing as t
 
 from tap_generic_rest.expressions.conditions import RESPONSE_VARIABLES
-from tap_generic_rest.expressions.sandbox import template_names
 from tap_generic_rest.expressions.selectors import WHOLE_RESPONSE
+from tap_generic_rest.expressions.templating import referenced_names
 from tap_generic_rest.http.decoders import JSON, Decoder
 
 if t.TYPE_CHECKING:
@@ -119,4 +119,4 @@ def _may_match_success(rule: Raw) -> bool:
 
 def _reads_response(template: object) -> bool:
     """Whether a predicate or message template has an expression naming ``response``."""
-    return isinstance(template, str) and "response" in template_names(template, RESPONSE_VARIABLES)
+    return "response" in referenced_names(template, RESPONSE_VARIABLES)

@@ -105,16 +105,6 @@ def parse_expression(expression: str) -> nodes.Template | None:
         return None
 
 
-def template_names(source: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> frozenset[str]:
-    """The variables that the ``{{ }}`` templates of ``source`` name (each one a template under ``variables``)."""
-    names: set[str] = set()
-    for expression in re.findall(r"\{\{(.*?)\}\}", source, flags=re.DOTALL):
-        tree = parse_expression(expression)
-        if tree is not None and is_template_expression(expression, variables):
-            names.update(node.name for node in tree.find_all(nodes.Name))
-    return frozenset(names & variables)
-
-
 def is_template_expression(expression: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> bool:
     """The one brace rule: ``{{ expr }}`` is a template when it names a template variable and nothing else.
 

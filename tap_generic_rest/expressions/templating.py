@@ -166,6 +166,16 @@ def template_expressions(value: object, variables: frozenset[str] = TEMPLATE_VAR
     return found
 
 
+def referenced_names(value: object, variables: frozenset[str] = TEMPLATE_VARIABLES) -> frozenset[str]:
+    """The ``variables`` the template expressions of a raw description value name."""
+    names: set[str] = set()
+    for expression in template_expressions(value, variables):
+        tree = parse_expression(expression)
+        if tree is not None:  # else reported when the value is compiled
+            names.update(node.name for node in tree.find_all(nodes.Name))
+    return frozenset(names & variables)
+
+
 def referenced_keys(value: object, variable: str, variables: frozenset[str] = TEMPLATE_VARIABLES) -> set[str]:
     """The keys of ``variable`` (e.g. ``config``, ``stream_slice``) a raw description value reads."""
     found: set[str] = set()

@@ -35,9 +35,14 @@ def complete(catalog: singer.Catalog, description: Description, logger: logging.
     return [resource.name for resource in missing]
 
 
+def placeholder_schema(primary_key: t.Sequence[str]) -> dict[str, t.Any]:
+    """The schema of a stream whose real schema is inferred or read from the catalog: its keys."""
+    return {"type": "object", "properties": {key: {"type": ["string"]} for key in primary_key}}
+
+
 def _deselected_entry(name: str, schema: dict[str, t.Any] | None, primary_key: t.Sequence[str]) -> singer.CatalogEntry:
     """A catalog entry for a stream that is not synced: its declared schema (else its keys), deselected."""
-    schema = schema or {"type": "object", "properties": {key: {"type": ["string"]} for key in primary_key}}
+    schema = schema or placeholder_schema(primary_key)
     metadata = singer.MetadataMapping.get_standard_metadata(
         schema=schema, schema_name=name, key_properties=list(primary_key), selected_by_default=False)
     metadata.root.selected = False
