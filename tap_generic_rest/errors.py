@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+import typing as t
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
 
 MASK = "****"
 #: The longest error line (characters) and the longest value kept whole in a long line or log message.
@@ -99,6 +103,24 @@ class Redactor:
 
 
 REDACTOR = Redactor()
+
+
+class LazyText:
+    """Text made when it is first written: an error line's context, e.g. a redacted URL (~40 us), which
+    most requests never need."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        """``make()`` gives the text."""
+        self._make = make
+        self._text: str | None = None
+
+    @override
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
 
 
 def cut_long_values(text: str, limit: int = MAX_LINE) -> str:

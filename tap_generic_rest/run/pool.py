@@ -6,7 +6,8 @@ streams included). Workers only fetch and parse: each fills a small bounded queu
 one (child stream, parent context). The main thread stays the one writer: it consumes those
 queues in exactly the order a serial sync would, so SCHEMA, RECORD and STATE messages keep their
 serial order, a STATE still covers only records already written, and a partition's pages are
-never reordered. With ``max_concurrency`` 1 nothing is prefetched (the serial sync of before).
+never reordered. With ``max_concurrency`` 1 nothing is prefetched (the serial sync of before); above
+it, how many fetches run at once follows what keeps the writer busy (``pace``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import queue
 import threading
 import typing as t
 from collections import deque
+
+from tap_generic_rest.run.pace import Pace
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +101,7 @@ class Prefetch:
         if self._start():  # no worker has picked it up yet: never wait for the queue of workers
             yield from self._source()
             return
+        self._pool.taken()
         while True:
             self._resume_if_parked()
             item = self._queue.get()
@@ -124,11 +128,14 @@ class FetchPool:
     def __init__(self, max_concurrency: int) -> None:
         """At most ``max_concurrency`` fetches at once."""
         self.max_concurrency = max_concurrency
+        #: how many fetches run at once (at most max_concurrency)
+        self.pace = Pace(max_concurrency)
         self.closed = threading.Event()
         self._tasks: deque[Prefetch] = deque()
         self._ready = threading.Condition()
         self._workers = 0
         self._idle = 0  # workers waiting for a task
+        self._active = 0  # workers fetching
 
     @property
     def enabled(self) -> bool:
@@ -145,27 +152,51 @@ class FetchPool:
         """Queue ``prefetch`` for a worker: a waiting one, else a new one (up to the bound)."""
         with self._ready:
             self._tasks.append(prefetch)
-            if len(self._tasks) > self._idle and self._workers < self.max_concurrency:
-                self._workers += 1
-                threading.Thread(target=self._work, name="tap-generic-rest-fetch", daemon=True).start()
-            else:
+            if len(self._tasks) > self._idle and self._workers < self.pace.limit:
+                self._start_worker()
+            elif self._active < self.pace.limit:  # else a worker finishing its task takes it
                 self._ready.notify()
 
-    def _next(self) -> Prefetch | None:
-        """(worker) The next task; None when the run ended or none came for IDLE_SECONDS."""
+    def taken(self) -> None:
+        """(the writer) It took a prefetch a worker began: the pace may re-bound."""
+        if self.pace.look():
+            self.bound_rose()
+
+    def bound_rose(self) -> None:
+        """The pace's bound rose: waiting workers take tasks, and workers start for the tasks left."""
         with self._ready:
-            if not self._tasks and not self.closed.is_set():
+            self._ready.notify_all()
+            for _ in range(min(len(self._tasks) - self._idle, self.pace.limit - self._workers)):
+                self._start_worker()
+
+    def _start_worker(self) -> None:
+        self._workers += 1
+        threading.Thread(target=self._work, name="tap-generic-rest-fetch", daemon=True).start()
+
+    def _next(self) -> Prefetch | None:
+        """(worker) The next task, once fewer than the pace's bound are fetching; None when the run
+        ended or no task came for IDLE_SECONDS."""
+        with self._ready:
+            waited_out = False
+            while not self.closed.is_set():
+                if self._tasks and self._active < self.pace.limit:
+                    self._active += 1
+                    return self._tasks.popleft()
+                if waited_out:
+                    break
                 self._idle += 1
-                self._ready.wait(self.IDLE_SECONDS)
+                waited_out = not self._ready.wait(self.IDLE_SECONDS)
                 self._idle -= 1
-            if self._tasks and not self.closed.is_set():
-                return self._tasks.popleft()
             self._workers -= 1
             return None
 
     def _work(self) -> None:
         while (prefetch := self._next()) is not None:
-            prefetch.produce()
+            try:
+                prefetch.produce()
+            finally:
+                with self._ready:
+                    self._active -= 1  # this worker takes the next task itself, if any
 
     def close(self) -> None:
         """Stop every worker (at the end of the run, or when it fails)."""

@@ -32,7 +32,8 @@ TICK = 0.5
 @dataclass
 class _Waiting:
     stream: str
-    target: str
+    method: str
+    url: str  # redacted when a line names it (most requests never wait long)
     started: float
     after: float
     timeout: float
@@ -57,7 +58,7 @@ class SlowRequests:
             return func
 
         def watched(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            key = self._start(_Waiting(stream, f"{prepared.method} {REDACTOR.url(str(prepared.url))}",
+            key = self._start(_Waiting(stream, str(prepared.method), str(prepared.url),
                                        time.monotonic(), after, timeout))
             try:
                 return func(prepared, context)
@@ -86,7 +87,8 @@ class SlowRequests:
                     del self._waiting[key]  # one line per request
             for _, w in due:
                 self.logger.warning("stream %s: still waiting for an answer to %s after %.0f s (request_timeout "
-                                    "%g s)", w.stream, w.target, now - w.started, w.timeout)
+                                    "%g s)", w.stream, f"{w.method} {REDACTOR.url(w.url)}", now - w.started,
+                                    w.timeout)
 
 
 #: The run's watcher (a process runs one tap).

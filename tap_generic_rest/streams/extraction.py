@@ -7,7 +7,7 @@ import typing as t
 
 import requests
 
-from tap_generic_rest.errors import REDACTOR, StreamError
+from tap_generic_rest.errors import REDACTOR, LazyText, StreamError
 from tap_generic_rest.expressions.selectors import SelectorNotFoundError
 from tap_generic_rest.http.body import ResponseTooLargeError
 from tap_generic_rest.http.decoders import decoded, inflate_json
@@ -51,7 +51,7 @@ class RecordExtractor:
                reading: tuple[Decoder, Selector] | None = None) -> Iterator[Record]:
         """The records of ``response``: objects (scalars wrapped by ``scalar_key``), each with its own keys;
         read by the endpoint's decoder and selector, or by ``reading`` (a report job's download)."""
-        where = f"stream {self._name}: response from {REDACTOR.url(response.url)}"
+        where = LazyText(lambda: f"stream {self._name}: response from {REDACTOR.url(response.url)}")
         decoder, selector = reading or (self._resource.endpoint.decoder, self._resource.endpoint.selector)
         streamed = decoder.streams and decoder.type != "json"
         if streamed:
@@ -60,7 +60,8 @@ class RecordExtractor:
             items = self._selected(response, where, decoder, selector)
         yield from self._checked(items, where, primary_keys, response, streamed)
 
-    def _selected(self, response: requests.Response, where: str, decoder: Decoder, selector: Selector) -> list[t.Any]:
+    def _selected(self, response: requests.Response, where: LazyText, decoder: Decoder,
+                  selector: Selector) -> list[t.Any]:
         """The items the ``data_selector`` finds in a JSON body (inflated first when compressed)."""
         try:
             if decoder.streams:
@@ -80,7 +81,7 @@ class RecordExtractor:
             )
             raise StreamError(msg) from None
 
-    def _streamed(self, response: requests.Response, where: str, decoder: Decoder,
+    def _streamed(self, response: requests.Response, where: LazyText, decoder: Decoder,
                   selector: Selector) -> Iterator[t.Any]:
         """The items of a streamed body, as it arrives (a JSON line's through the ``data_selector``)."""
         count = 0
@@ -103,7 +104,7 @@ class RecordExtractor:
         finally:
             response.close()
 
-    def _checked(self, items: Iterable[t.Any], where: str, primary_keys: Sequence[str],
+    def _checked(self, items: Iterable[t.Any], where: LazyText, primary_keys: Sequence[str],
                  response: requests.Response, streamed: bool) -> Iterator[Record]:
         """Objects (scalars wrapped by ``scalar_key``), shaped (record_filter, add_fields, remove_fields), each
         with its own primary keys."""
@@ -121,7 +122,7 @@ class RecordExtractor:
                     raise StreamError(msg)
             yield item
 
-    def _objects(self, items: Iterable[object], where: str) -> Iterator[Record]:
+    def _objects(self, items: Iterable[object], where: LazyText) -> Iterator[Record]:
         """The selected items as objects: scalars wrapped by ``records.scalar_key``, else refused."""
         scalar_key = self._resource.scalar_key
         for item in items:

@@ -187,6 +187,15 @@ class GenericStream(RESTStream[t.Any]):
 
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        if func != self._request:  # a report job's own requests
+            return self._decorated(func)
+        # The SDK decorates its _request again for every context (child: every parent record); the result
+        # depends on the stream only (each call keeps its own retry state), so it is built once.
+        if (decorated := self.__dict__.get("_decorated_request")) is None:
+            decorated = self.__dict__["_decorated_request"] = self._decorated(func)
+        return decorated
+
+    def _decorated(self, func: RequestFunc) -> RequestFunc:
         func = streaming(func, self.resource.endpoint.decoder)  # a streamed body is left unread by the session
         decorated = self.retry_policy.decorate(SLOW_REQUESTS.watch(func, self.name, self.timeout))
         return lambda prepared, context: remember_partition(decorated(prepared, context), context)

@@ -5,9 +5,11 @@ serial output, with STATE as minimal as a serial run's."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
+import time
 import typing as t
 
 import pytest
@@ -188,3 +190,51 @@ def test_streams_fetched_ahead_start_from_their_bookmarks(
     assert runs[8][1] == runs[1][1], "a stream fetched ahead sent other requests than its serial turn"
     searches = [body for method, path, _, body in runs[8][1] if path.endswith("/contacts/search")]
     assert searches and all(str(json.loads(body)["query"]["value"][0]["value"]) != "None" for body in searches)
+
+
+def test_no_more_fetches_run_at_once_than_the_pace_allows() -> None:
+    """The pace bound at 2 of 8: of twelve slow partitions, never more than two read by workers at once
+    (the consumer may read one itself, as always when it reaches a partition no worker began); all in order."""
+    pool = FetchPool(8)
+    pool.pace.limit = 2
+    lock = threading.Lock()
+    running = [0, 0]  # by workers: now, most
+
+    def source(number: int) -> Iterator[dict[str, int]]:
+        worker = threading.current_thread().name == "tap-generic-rest-fetch"
+        with lock:
+            running[0] += worker
+            running[1] = max(running)
+        time.sleep(0.02)
+        with lock:
+            running[0] -= worker
+        yield {"n": number}
+
+    try:
+        prefetches = [pool.submit(functools.partial(source, n), lambda: None) for n in range(12)]
+        time.sleep(0.1)  # the workers run ahead of the consumer
+        assert [record["n"] for p in prefetches for record in p] == list(range(12))
+        assert 1 <= running[1] <= 2
+    finally:
+        pool.close()
+
+
+def test_a_raised_bound_lets_waiting_tasks_start() -> None:
+    """At a bound of 1, two tasks that wait for each other only finish once the bound rises."""
+    pool = FetchPool(4)
+    pool.pace.limit = 1
+    barrier = threading.Barrier(2, timeout=WAIT)
+
+    def source() -> Iterator[dict[str, int]]:
+        barrier.wait()
+        yield {"n": 1}
+
+    try:
+        first, second = pool.submit(source, lambda: None), pool.submit(source, lambda: None)
+        time.sleep(0.1)
+        assert barrier.n_waiting == 1, "a second fetch ran above the bound"
+        pool.pace.limit = 2
+        pool.bound_rose()
+        assert list(first) == list(second) == [{"n": 1}]
+    finally:
+        pool.close()
