@@ -291,8 +291,15 @@ def main() -> None:
     parser.add_argument("--sweep-api", default="support", help="the API of --sweep")
     parser.add_argument("--resume", action="store_true",
                         help="STATE size; what a restart after a kill at 40%% re-reads (scripts/bench_resume.py)")
+    parser.add_argument("--against", metavar="OTHER",
+                        help="another tap executable or checkout: runs taken in turn, medians (scripts/bench_ab.py)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each build with --against")
     args = parser.parse_args()
-    if args.sweep:
+    if args.against:
+        from bench_ab import compare
+
+        compare(args)
+    elif args.sweep:
         from bench_sweep import sweep
 
         sweep(args)
