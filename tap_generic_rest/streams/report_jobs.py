@@ -24,13 +24,14 @@ from tap_generic_rest.errors import REDACTOR, StreamError
 from tap_generic_rest.expressions.selectors import lookup
 from tap_generic_rest.http.decoders import JSON, Decoder, streaming
 from tap_generic_rest.http.responses import MalformedResponseError, response_json
+from tap_generic_rest.streams import sdk_seam
 
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterator, Sequence
 
     import requests
-    from singer_sdk.helpers.types import Auth, Context, RequestFunc
+    from singer_sdk.helpers.types import Context, RequestFunc
 
     from tap_generic_rest.description.model import Resource
     from tap_generic_rest.description.report_job import JobRequest, ReportJob
@@ -49,14 +50,7 @@ if t.TYPE_CHECKING:
         def logger(self) -> logging.Logger: ...
         @property
         def primary_keys(self) -> Sequence[str]: ...
-        @property
-        def requests_session(self) -> requests.Session: ...
-        @property
-        def authenticator(self) -> Auth: ...
-        @property
-        def timeout(self) -> float: ...
         def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest: ...
-        def validate_response(self, response: requests.Response) -> None: ...
         def request_decorator(self, func: RequestFunc) -> RequestFunc: ...
 
 Record = dict[str, t.Any]
@@ -96,9 +90,7 @@ class ReportJobs:
                                                  headers=request.headers, **body)
 
         def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            response = stream.requests_session.send(stream.authenticator(prepared), timeout=stream.timeout)
-            stream.validate_response(response)
-            return response
+            return sdk_seam.send_request(stream, prepared, context)  # counted, like a page's request
 
         return stream.request_decorator(streaming(send, decoder))(prepared, context)
 

@@ -37,6 +37,7 @@ from singer_sdk.streams._state import StreamStateManager
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
+    import requests
     from singer_sdk.helpers.types import Context, Record
 
 __all__ = ["ENTRIES", "StreamStateManager", "_is_exclusive_boolean_type", "_warn_unmapped_properties",
@@ -90,6 +91,9 @@ _TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("singer_sdk.Stream", "_process_record"):
         ("override", "the SDK adds a record's state partition values to it: not those of partitions lists kept "
                      "out of records (include_in_record false)"),
+    ("singer_sdk.RESTStream", "_request"):
+        ("call", "one request as the SDK sends it (signed, sent, its duration point, which the progress counts, "
+                 "validated): a report job's create, poll and download requests; decorated once per stream"),
     ("singer_sdk.Stream", "_tap"):
         ("attribute", "the tap: its streams, its message writer"),
     ("singer_sdk.Stream", "_tap_state"):
@@ -295,6 +299,11 @@ def process_record(stream: SeamStream, record: Record, child_context: Context | 
 
 
 # -- private stream calls and attributes -------------------------------------------------------------------
+def send_request(stream: object, prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+    """One request sent as the SDK sends a page's: signed, sent, its duration point written, validated."""
+    return RESTStream._request(t.cast("RESTStream[t.Any]", stream), prepared, context)
+
+
 def sync_children(stream: RESTStream[t.Any], child_context: Context | None) -> None:
     """Sync the children of one record as the SDK does."""
     stream._sync_children(child_context)

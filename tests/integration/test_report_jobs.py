@@ -105,6 +105,8 @@ def test_a_job_polled_a_few_times_then_downloaded(capsys: pytest.CaptureFixture[
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in server.received)
     assert [r.headers["accept"].split(",")[0] for r in server.received] == ["application/json"] * 5 + ["text/csv"]
     assert TOKEN not in run.stdout + run.stderr
+    summary = next(line for line in run.stderr.splitlines() if "Summary: stream orders:" in line)
+    assert "5 records, 6 requests" in summary, "a job's create, polls and download count as the stream's requests"
 
 
 def test_a_list_of_download_urls(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ SIGNATURES: dict[tuple[str, str], str] = {
     ("singer_sdk.helpers._util", "utc_now"): "",
     ("singer_sdk.streams._state", "StreamStateManager"):
         "*, stream_name, tap_state, is_sorted=, check_sorted=, tap_name=, state_partitioning_keys=",
+    ("singer_sdk.RESTStream", "_request"): "self, prepared_request, context",
     ("singer_sdk.Stream", "_generate_record_messages"): "self, record",
     ("singer_sdk.Stream", "_write_schema_message"): "self",
     ("singer_sdk.Stream", "_increment_stream_state"): "self, latest_record, *, context=",
