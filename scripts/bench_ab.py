@@ -11,16 +11,14 @@ a tap executable, or a checkout of the project (e.g. ``git worktree add /tmp/bef
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 import typing as t
 from pathlib import Path
 
 import bench
+import bench_sweep
 
 if t.TYPE_CHECKING:
     import argparse
@@ -42,17 +40,8 @@ def tap_command(tap: str) -> tuple[list[str], dict[str, str], Path]:
 
 def measure(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds, voluntary context switches and RECORD lines of one run."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env={**os.environ, **env})
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.monotonic() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            err.seek(0)
-            sys.exit(f"bench: {' '.join(command[:3])} failed:\n{err.read().decode()[-2000:]}")
-        out.seek(0)
-        records = sum(line.startswith(b'{"type":"RECORD"') for line in out)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_nvcsw, records
+    run = bench_sweep.measure(command, cwd, env)
+    return run.wall, run.cpu, run.switches, bench_sweep.records(run.stdout)
 
 
 def compare(args: argparse.Namespace) -> None:

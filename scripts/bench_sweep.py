@@ -28,26 +28,28 @@ RSS_LIMIT_MIB = 150.0
 
 @dataclass(frozen=True)
 class Measured:
-    """One child process: wall seconds, CPU seconds (user + system), peak RSS MiB, its stdout."""
+    """One child process: wall seconds, CPU seconds (user + system), peak RSS MiB, its stdout, its voluntary
+    context switches."""
 
     wall: float
     cpu: float
     rss: float
     stdout: bytes
+    switches: int = 0
 
 
-def measure(command: list[str], cwd: Path = bench.ROOT) -> Measured:
-    """Run ``command`` to its end, measured by getrusage of that child."""
+def measure(command: list[str], cwd: Path = bench.ROOT, env: dict[str, str] | None = None) -> Measured:
+    """Run ``command`` to its end (``env``: added to the environment), measured by getrusage of that child."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env={**os.environ, **(env or {})})
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - started
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
             sys.exit(f"bench: {' '.join(command[:3])} failed:\n{err.read().decode()[-2000:]}")
         out.seek(0)
-        return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read())
+        return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read(), usage.ru_nvcsw)
 
 
 def state_lines(output: bytes) -> list[bytes]:
