@@ -96,8 +96,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         "max_concurrency",
         th.IntegerType,
         default=8,
-        description="Most requests in flight at once (children of the next parents, next pages, next streams); "
-        "1 fetches one at a time.",
+        description="Most requests in flight at once (children of the next parents, next pages, next streams; "
+        "fewer while the tap's CPU is the limit); 1 fetches one at a time.",
     ),
     th.Property(
         "backoff_factor",
