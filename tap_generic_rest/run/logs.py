@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import sys
 import typing as t
 
 import click
@@ -16,6 +17,7 @@ from singer_sdk import metrics
 from singer_sdk.logging import StructuredFormatter
 from typing_extensions import override
 
+from tap_generic_rest.errors import UserError
 from tap_generic_rest.run.progress import Progress, RequestCounter, RetryCounter
 
 if t.TYPE_CHECKING:
@@ -33,6 +35,15 @@ PER_CONTEXT_LINES = (
 #: interrupted": an unsorted stream's bookmark moves only when its sync completes, so an interrupted run
 #: restarts from the last complete bookmark and loses nothing (tests/reliability: resume after SIGKILL).
 UNTRUE_LINES = ("Stream is assumed to be unsorted",)
+#: the SDK's line when a stream's sync raises. For an error of ours (a bad setting, a refused credential, an
+#: API that misbehaves) the CLI writes the one line saying what happened and what to fix; "unhandled" would
+#: be wrong and a second line, so it is left out then. Any other exception keeps it.
+FAILED_SYNC_LINE = "An unhandled error occurred while syncing '%s'"
+
+
+def said_by_the_cli(message: str) -> bool:
+    """Whether ``message`` is the SDK's failed-sync line for an error the CLI reports in its own line."""
+    return message == FAILED_SYNC_LINE and isinstance(sys.exc_info()[1], UserError)
 
 
 def report_error(message: str) -> None:

@@ -17,7 +17,7 @@ from typing_extensions import override
 
 from tap_generic_rest.http.decoders import streaming
 from tap_generic_rest.http.session import prepare_unsigned
-from tap_generic_rest.run.logs import PerContextLines, quiet
+from tap_generic_rest.run.logs import PerContextLines, quiet, said_by_the_cli
 from tap_generic_rest.run.slow_requests import SLOW_REQUESTS
 from tap_generic_rest.streams import sdk_seam
 from tap_generic_rest.streams.children import ChildContexts
@@ -101,7 +101,7 @@ class GenericStream(RESTStream[t.Any]):
     # -- logs ----------------------------------------------------------------------------------------------
     @override
     def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
-        if self.lines.admits(message):
+        if self.lines.admits(message) and not said_by_the_cli(message):
             super().log(message, *args, level=level, **kwargs)
 
     @override

@@ -137,6 +137,7 @@ class TapRun:
         assert self.returncode != 0, f"expected a failure, got exit 0; stderr:\n{self.stderr[-2000:]}"
         assert "Traceback" not in self.stderr, f"traceback in stderr:\n{self.stderr[-3000:]}"
         assert len(self.error_lines) == 1, f"expected one error line, got {self.error_lines}:\n{self.stderr[-2000:]}"
+        assert "An unhandled error occurred" not in self.stderr, f"the SDK's 'unhandled' line:\n{self.stderr[-2000:]}"
         return self.error_lines[0]
 
 

@@ -137,3 +137,20 @@ def test_the_sdk_unsorted_warning_is_not_written(progress_logger: logging.Logger
     line = logging.LogRecord("singer_sdk.helpers._state", logging.WARNING, __file__, 1,
                              "Stream is assumed to be unsorted, progress is not resumable if interrupted", None, None)
     assert not logs.OncePerStream(Progress(progress_logger)).filter(line)
+
+
+def test_the_sdks_failed_sync_line_is_left_out_only_for_errors_the_cli_reports() -> None:
+    """A user error's one line is the CLI's; the SDK's "unhandled error" line stays for anything else."""
+    from tap_generic_rest.errors import StreamError
+    from tap_generic_rest.run.logs import FAILED_SYNC_LINE, said_by_the_cli
+
+    try:
+        raise StreamError("stream items: HTTP 401 Unauthorized")
+    except StreamError:
+        assert said_by_the_cli(FAILED_SYNC_LINE)
+        assert not said_by_the_cli("Beginning sync of '%s' in %s mode")
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        assert not said_by_the_cli(FAILED_SYNC_LINE)
+    assert not said_by_the_cli(FAILED_SYNC_LINE)  # no exception being handled
