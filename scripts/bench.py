@@ -209,15 +209,20 @@ def bench(args: argparse.Namespace) -> None:
         sandbox.stop()
 
 
-def run_api(api: str, sandbox: Sandbox, args: argparse.Namespace) -> None:
+def sandbox_config(port: int, api: str) -> dict[str, t.Any]:
+    """The tap's settings for one built-in API of the sandbox on ``port``."""
     from generic_rest_sandbox import credentials
 
-    base = f"http://127.0.0.1:{sandbox.port}"
-    base_url = f"{base}/{MOUNTS.get(api, api)}"
-    config = {"api": api, "base_url": base_url, "token_url": f"{base}/oauth_offset/oauth/token",
-              "api_key": credentials.API_KEY, "access_token": credentials.ACCESS_TOKEN,
-              "client_id": credentials.CLIENT_ID, "client_secret": credentials.CLIENT_SECRET,
-              "max_retries": 3, "backoff_factor": 0.5}
+    base = f"http://127.0.0.1:{port}"
+    return {"api": api, "base_url": f"{base}/{MOUNTS.get(api, api)}",
+            "token_url": f"{base}/oauth_offset/oauth/token", "api_key": credentials.API_KEY,
+            "access_token": credentials.ACCESS_TOKEN, "client_id": credentials.CLIENT_ID,
+            "client_secret": credentials.CLIENT_SECRET, "max_retries": 3, "backoff_factor": 0.5}
+
+
+def run_api(api: str, sandbox: Sandbox, args: argparse.Namespace) -> None:
+    config = sandbox_config(sandbox.port, api)
+    base_url = config["base_url"]
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     requests_file, config_file = work / "requests.json", work / "config.json"
     config_file.write_text(json.dumps(config))

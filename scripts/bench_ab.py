@@ -46,8 +46,6 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, 
 
 def compare(args: argparse.Namespace) -> None:
     """Print, per API, each run and the medians of this build against ``args.against``."""
-    from generic_rest_sandbox import credentials
-
     builds = {"other": tap_command(args.against), "this": tap_command(args.tap)}
     sandbox = bench.Sandbox(args)
     print(f"this tap ({args.tap}) against {args.against}: scale {args.scale}, latency {args.latency_ms:g} ms, "
@@ -55,11 +53,7 @@ def compare(args: argparse.Namespace) -> None:
           "voluntary context switches")
     try:
         for api in args.apis:
-            base = f"http://127.0.0.1:{sandbox.port}"
-            config = {"api": api, "base_url": f"{base}/{bench.MOUNTS.get(api, api)}",
-                      "token_url": f"{base}/oauth_offset/oauth/token", "api_key": credentials.API_KEY,
-                      "access_token": credentials.ACCESS_TOKEN, "client_id": credentials.CLIENT_ID,
-                      "client_secret": credentials.CLIENT_SECRET}
+            config = bench.sandbox_config(sandbox.port, api)
             config_file = Path(tempfile.mkdtemp(prefix="bench-ab-")) / "config.json"
             config_file.write_text(json.dumps(config))
             runs: dict[str, list[tuple[float, float, int, int]]] = {"other": [], "this": []}

@@ -21,7 +21,8 @@ import typing as t
 from pathlib import Path
 
 import bench
-from bench_sweep import measure, sandbox_config, state_lines
+from bench import sandbox_config
+from bench_sweep import measure, state_lines
 
 #: where the run is killed: this share of the records written
 KILL_AT = 0.4

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,17 +60,6 @@ def records(output: bytes) -> int:
     return sum(line.startswith(b'{"type":"RECORD"') for line in output.splitlines())
 
 
-def sandbox_config(port: int, api: str) -> dict[str, t.Any]:
-    """The tap's settings for one built-in API of the sandbox on ``port``."""
-    from generic_rest_sandbox import credentials
-
-    base = f"http://127.0.0.1:{port}"
-    return {"api": api, "base_url": f"{base}/{bench.MOUNTS.get(api, api)}",
-            "token_url": f"{base}/oauth_offset/oauth/token", "api_key": credentials.API_KEY,
-            "access_token": credentials.ACCESS_TOKEN, "client_id": credentials.CLIENT_ID,
-            "client_secret": credentials.CLIENT_SECRET, "max_retries": 3, "backoff_factor": 0.5}
-
-
 def sweep(args: argparse.Namespace) -> None:
     """Print one row per scale for ``args.api`` (default support)."""
     api = args.sweep_api
@@ -91,7 +79,7 @@ def sweep_scale(api: str, scale: int, args: argparse.Namespace) -> tuple[list[st
     """Measure one scale: the row's cells and (wall ratio, CPU ratio)."""
     sandbox = bench.Sandbox(argparse.Namespace(scale=scale, latency_ms=args.latency_ms))
     work = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    config = sandbox_config(sandbox.port, api)
+    config = bench.sandbox_config(sandbox.port, api)
     config_file = work / "config.json"
     config_file.write_text(json.dumps(config))
     try:
