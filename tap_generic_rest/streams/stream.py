@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import typing as t
+from functools import cached_property
 
 from singer_sdk import RESTStream
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -189,11 +190,13 @@ class GenericStream(RESTStream[t.Any]):
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
         if func != self._request:  # a report job's own requests
             return self._decorated(func)
-        # The SDK decorates its _request again for every context (child: every parent record); the result
-        # depends on the stream only (each call keeps its own retry state), so it is built once.
-        if (decorated := self.__dict__.get("_decorated_request")) is None:
-            decorated = self.__dict__["_decorated_request"] = self._decorated(func)
-        return decorated
+        return self._decorated_request
+
+    @cached_property
+    def _decorated_request(self) -> RequestFunc:
+        """The SDK decorates its _request again for every context (child: every parent record); the result
+        depends on the stream only (each call keeps its own retry state), so it is built once."""
+        return self._decorated(self._request)
 
     def _decorated(self, func: RequestFunc) -> RequestFunc:
         func = streaming(func, self.resource.endpoint.decoder)  # a streamed body is left unread by the session
